@@ -1,0 +1,3 @@
+export * from './reading-batch.js';
+export * from './defaults.js';
+export * from './config.js';

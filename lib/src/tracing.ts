@@ -1,0 +1,27 @@
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+
+/**
+ * Starts OpenTelemetry tracing when the standard OTEL_* variables ask for it
+ * (an OTLP endpoint or OTEL_TRACES_EXPORTER), or when a test hands in an
+ * exporter. Off otherwise: spans made through @opentelemetry/api are no-ops.
+ */
+export function startTracing(
+  serviceName: string,
+  opts: { exporter?: SpanExporter; env?: NodeJS.ProcessEnv } = {},
+): { shutdown(): Promise<void> } {
+  const env = opts.env ?? process.env;
+  const wanted =
+    opts.exporter !== undefined ||
+    env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined ||
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined ||
+    (env.OTEL_TRACES_EXPORTER !== undefined && env.OTEL_TRACES_EXPORTER !== 'none');
+  if (!wanted || env.OTEL_SDK_DISABLED === 'true') return { shutdown: async () => {} };
+  const sdk = new NodeSDK({
+    serviceName: env.OTEL_SERVICE_NAME ?? serviceName,
+    ...(opts.exporter ? { traceExporter: opts.exporter } : {}),
+    instrumentations: [],
+  });
+  sdk.start();
+  return { shutdown: () => sdk.shutdown() };
+}
