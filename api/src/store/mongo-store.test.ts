@@ -1,0 +1,14 @@
+import { test } from 'node:test';
+import { MongoStore } from './mongo-store.js';
+import { storeContract } from './store-contract.js';
+
+// No MongoDB server can run on these machines; the same contract runs against a
+// real one whenever MONGODB_URI points at it (see api/README.md).
+const uri = process.env.MONGODB_URI;
+if (uri) storeContract('mongodb', () => MongoStore.connect(uri));
+else
+  test(
+    'mongodb contract',
+    { skip: 'MONGODB_URI is not set: no MongoDB to test against (see api/README.md)' },
+    () => {},
+  );

@@ -1,0 +1,8 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore } from './sqlite-store.js';
+import { storeContract } from './store-contract.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'api-sqlite-'));
+storeContract('sqlite', () => Promise.resolve(new SqliteStore(join(dir, 'accounts.sqlite'))));
