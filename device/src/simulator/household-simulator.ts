@@ -1,0 +1,89 @@
+import { APPLIANCES, minuteDeciwatts } from './appliances.js';
+import { hash4, hashString } from './hash.js';
+
+const MINUTES_PER_DAY = 1440;
+
+/**
+ * Offset of a time zone from UTC in minutes, taken at one fixed instant
+ * (mid-January, standard time) so the simulator stays a pure function; the
+ * hour that daylight saving would shift in summer does not matter to it.
+ */
+export function fixedUtcOffsetMinutes(timeZone: string): number {
+  const at = Date.UTC(2026, 0, 15, 12, 0, 0);
+  try {
+    const parts = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+    }).formatToParts(new Date(at));
+    const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value ?? 0);
+    const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
+    return Math.round((local - at) / 60_000);
+  } catch {
+    return 0; // an unknown zone simulates on UTC
+  }
+}
+
+export interface HouseholdOptions {
+  readonly seed: number;
+  readonly householdId: string;
+  /** Two devices of one household have different appliances behind the same socket numbers. */
+  readonly deviceId?: string;
+  readonly timeZone?: string;
+}
+
+/**
+ * The true power and energy of every socket of one simulated household, a
+ * pure function of (seed, household, device, socket, time). Power is
+ * constant within each UTC minute, so energies are exact sums.
+ */
+export class HouseholdSimulator {
+  private readonly key: number;
+  private readonly offsetMin: number;
+
+  constructor(opts: HouseholdOptions) {
+    this.key = hash4(opts.seed >>> 0, hashString(opts.householdId), hashString(opts.deviceId ?? ''), 0x5eed);
+    this.offsetMin = fixedUtcOffsetMinutes(opts.timeZone ?? 'UTC');
+  }
+
+  /** Name of the appliance behind a socket. */
+  static applianceName(socket: number): string {
+    return APPLIANCES[socket % APPLIANCES.length]?.name ?? 'Unknown';
+  }
+
+  /** Mean power of the UTC minute `minute` (= floor(unixS / 60)), deciwatts. */
+  minuteDeciwatts(socket: number, minute: number): number {
+    const appliance = APPLIANCES[socket % APPLIANCES.length];
+    if (appliance === undefined) return 0;
+    const local = minute + this.offsetMin;
+    const day = Math.floor(local / MINUTES_PER_DAY);
+    const minuteOfDay = local - day * MINUTES_PER_DAY;
+    return minuteDeciwatts(appliance.profile, hash4(this.key, socket, 0x50c, 0), minute, minuteOfDay, day);
+  }
+
+  /** Power at an instant (the mean of its minute), watts. */
+  powerWatts(socket: number, unixS: number): number {
+    return this.minuteDeciwatts(socket, Math.floor(unixS / 60)) / 10;
+  }
+
+  /** Energy of one whole minute, joules: 60 s × dW / 10 — always a whole number. */
+  minuteEnergyJoules(socket: number, minute: number): number {
+    return 6 * this.minuteDeciwatts(socket, minute);
+  }
+
+  /** Exact energy between two instants, joules. */
+  energyJoules(socket: number, fromS: number, toS: number): number {
+    if (toS <= fromS) return 0;
+    const firstMinute = Math.floor(fromS / 60);
+    const lastMinute = Math.floor(toS / 60);
+    if (firstMinute === lastMinute) return (this.minuteDeciwatts(socket, firstMinute) / 10) * (toS - fromS);
+    let joules = (this.minuteDeciwatts(socket, firstMinute) / 10) * ((firstMinute + 1) * 60 - fromS);
+    for (let m = firstMinute + 1; m < lastMinute; m++) joules += this.minuteEnergyJoules(socket, m);
+    joules += (this.minuteDeciwatts(socket, lastMinute) / 10) * (toS - lastMinute * 60);
+    return joules;
+  }
+}
