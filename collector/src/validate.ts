@@ -1,0 +1,107 @@
+import type { ReadingBatch } from '@energy/lib/reading-batch';
+import type { Rejection } from './reject-reason.js';
+
+export interface ValidationLimits {
+  readonly maxPowerWatts: number;
+  /** Clock skew allowed between a device and the collector. */
+  readonly futureSkewS: number;
+  /** The exporter's outbox keeps batches this long; anything older cannot be genuine. */
+  readonly maxAgeS: number;
+  readonly maxSocket: number;
+  readonly maxReadings: number;
+  readonly maxBodyBytes: number;
+}
+
+export const DEFAULT_LIMITS: ValidationLimits = {
+  maxPowerWatts: 100_000,
+  futureSkewS: 120,
+  maxAgeS: 30 * 24 * 3600,
+  maxSocket: 255,
+  maxReadings: 256,
+  maxBodyBytes: 4096,
+};
+
+/** Checks that need no history: sizes, ranges, timestamps. */
+export function checkBatch(
+  batch: ReadingBatch,
+  nowS: number,
+  limits: ValidationLimits,
+): Rejection | undefined {
+  if (batch.readings.length > limits.maxReadings) {
+    return { reason: 'batch_too_large', detail: `${batch.readings.length} readings > ${limits.maxReadings}` };
+  }
+  if (batch.endUnixS > nowS + limits.futureSkewS) {
+    return {
+      reason: 'timestamp_in_future',
+      detail: `endUnixS ${batch.endUnixS} is ${batch.endUnixS - nowS} s ahead`,
+    };
+  }
+  if (batch.endUnixS < nowS - limits.maxAgeS) {
+    return {
+      reason: 'timestamp_too_old',
+      detail: `endUnixS ${batch.endUnixS} is older than ${limits.maxAgeS} s`,
+    };
+  }
+  for (const r of batch.readings) {
+    if (!Number.isInteger(r.socket) || r.socket < 0 || r.socket > limits.maxSocket) {
+      return { reason: 'socket_out_of_range', detail: `socket ${r.socket} not in 0..${limits.maxSocket}` };
+    }
+    if (!(r.powerWatts >= 0 && r.powerWatts <= limits.maxPowerWatts)) {
+      return {
+        reason: 'power_out_of_range',
+        detail: `socket ${r.socket}: ${r.powerWatts} W not in 0..${limits.maxPowerWatts}`,
+      };
+    }
+    if (!(r.energyJoules >= 0 && Number.isFinite(r.energyJoules))) {
+      return { reason: 'energy_out_of_range', detail: `socket ${r.socket}: ${r.energyJoules} J` };
+    }
+  }
+  return undefined;
+}
+
+interface CounterState {
+  seq: number;
+  energy: Map<number, number>;
+}
+
+/**
+ * Energy counters must not go backwards within one boot id. Compared by
+ * sequence number: a redelivery (same seq) is not a regression, and a late
+ * batch (lower seq) must not be above the newer one. Kept per process and
+ * bounded (oldest forgotten first): a best-effort check, not a ledger.
+ */
+export class CounterTracker {
+  private readonly state = new Map<string, CounterState>();
+
+  constructor(private readonly maxEntries = 200_000) {}
+
+  check(deviceKey: string, batch: ReadingBatch): Rejection | undefined {
+    const key = `${deviceKey}/${batch.bootId}`;
+    const prev = this.state.get(key);
+    if (prev !== undefined && batch.seq !== prev.seq) {
+      const newer = batch.seq > prev.seq;
+      for (const r of batch.readings) {
+        const before = prev.energy.get(r.socket);
+        if (before === undefined) continue;
+        if (newer ? r.energyJoules < before : r.energyJoules > before) {
+          return {
+            reason: 'counter_backwards',
+            detail: `boot ${batch.bootId.toString(16)} socket ${r.socket}: seq ${batch.seq} has ${r.energyJoules} J, seq ${prev.seq} had ${before} J`,
+          };
+        }
+      }
+      if (!newer) return undefined;
+    }
+    if (prev === undefined || batch.seq > prev.seq) {
+      const energy = new Map<number, number>();
+      for (const r of batch.readings) energy.set(r.socket, r.energyJoules);
+      this.state.delete(key); // re-insert: Map order is the eviction order
+      this.state.set(key, { seq: batch.seq, energy });
+      if (this.state.size > this.maxEntries) {
+        const oldest = this.state.keys().next();
+        if (oldest.done !== true) this.state.delete(oldest.value);
+      }
+    }
+    return undefined;
+  }
+}
