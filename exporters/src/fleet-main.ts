@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { field, loadConfigOrExit } from '@energy/lib/config';
+import { DEFAULT_PORTS, READINGS_EXCHANGE } from '@energy/lib/defaults';
+import type { FleetManifest } from '@energy/lib/fleet-manifest';
+import { createLogger } from '@energy/lib/logger';
+import { FleetRunner } from './fleet-runner.js';
+import { startHttpServer } from './http-server.js';
+import { createExporterMetrics } from './metrics.js';
+import { AmqpPublisher } from './publisher.js';
+import { withCredentials } from './amqp-url.js';
+
+const config = loadConfigOrExit({
+  manifestPath: ['FLEET_MANIFEST', field.string()],
+  amqpUrl: ['AMQP_URL', field.url(`amqp://127.0.0.1:${DEFAULT_PORTS.amqp}`)],
+  backfillHours: ['BACKFILL_HOURS', field.number(0, 0, 24 * 400)],
+  seed: ['SEED', field.int(1)],
+  metricsPort: ['EXPORTER_METRICS_PORT', field.port(DEFAULT_PORTS.exporterMetrics)],
+  connections: ['FLEET_CONNECTIONS', field.int(2, 1, 64)],
+  backfillRate: ['FLEET_BACKFILL_RATE', field.number(2000, 1, 1_000_000)],
+  maxInFlight: ['FLEET_MAX_IN_FLIGHT', field.int(1000, 1, 100_000)],
+  retryLimit: ['FLEET_RETRY_LIMIT', field.int(200_000, 1, 10_000_000)],
+});
+
+const log = createLogger('energy-fleet');
+let manifest: FleetManifest;
+try {
+  manifest = JSON.parse(readFileSync(config.manifestPath, 'utf8')) as FleetManifest;
+  if (!manifest.gateway?.username || !Array.isArray(manifest.households))
+    throw new Error('not a FleetManifest');
+} catch (err) {
+  process.stderr.write(
+    `FLEET_MANIFEST=${config.manifestPath}: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
+  process.exit(1);
+}
+
+const metrics = createExporterMetrics();
+const url = withCredentials(config.amqpUrl, manifest.gateway.username, manifest.gateway.password);
+const publishers = Array.from(
+  { length: config.connections },
+  (_, i) =>
+    new AmqpPublisher({
+      url,
+      exchange: READINGS_EXCHANGE,
+      log,
+      metrics,
+      name: `fleet-${i}`,
+      maxInFlight: config.maxInFlight,
+    }),
+);
+for (const p of publishers) p.start();
+const runner = new FleetRunner({
+  manifest,
+  seed: config.seed,
+  sinks: publishers,
+  backfillHours: config.backfillHours,
+  backfillRate: config.backfillRate,
+  retryLimit: config.retryLimit,
+  log,
+  metrics,
+});
+const server = await startHttpServer(config.metricsPort, metrics.registry, () =>
+  publishers.some((p) => p.connected),
+);
+log.info(
+  {
+    devices: runner.deviceCount,
+    households: manifest.households.length,
+    backfillHours: config.backfillHours,
+  },
+  'fleet started',
+);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'fleet stopping');
+  runner.stop();
+  await runner.settle(5000);
+  await Promise.all(publishers.map((p) => p.close()));
+  server.close();
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+await runner.run();

@@ -1,0 +1,102 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every metric of the exporter (daemon and fleet), declared once on one registry. */
+export function createExporterMetrics(registry = new Registry()) {
+  collectDefaultMetrics({ register: registry });
+  const r = [registry];
+  return {
+    registry,
+    power: new Gauge({
+      name: 'energy_socket_power_watts',
+      help: 'Active power of a socket at the last sample, watts.',
+      labelNames: ['socket'],
+      registers: r,
+    }),
+    energy: new Counter({
+      name: 'energy_socket_energy_joules_total',
+      help: 'Energy through a socket since this exporter boot, joules.',
+      labelNames: ['socket'],
+      registers: r,
+    }),
+    readErrors: new Counter({
+      name: 'exporter_meter_read_errors_total',
+      help: 'Failed meter reads, by chip and reason.',
+      labelNames: ['chip', 'reason'],
+      registers: r,
+    }),
+    samples: new Counter({
+      name: 'exporter_meter_samples_total',
+      help: 'Successful meter reads.',
+      labelNames: ['chip'],
+      registers: r,
+    }),
+    outboxDepth: new Gauge({
+      name: 'exporter_outbox_batches',
+      help: 'Batches in the outbox waiting for a publisher confirm.',
+      registers: r,
+    }),
+    outboxOldestAge: new Gauge({
+      name: 'exporter_outbox_oldest_age_seconds',
+      help: 'Age of the oldest batch in the outbox (0 when empty).',
+      registers: r,
+    }),
+    outboxDropped: new Counter({
+      name: 'exporter_outbox_dropped_batches_total',
+      help: 'Batches dropped from the outbox, by reason (full: older than the bound; write-error: disk).',
+      labelNames: ['reason'],
+      registers: r,
+    }),
+    batchesBuilt: new Counter({
+      name: 'exporter_batches_built_total',
+      help: 'Device-minute batches built.',
+      registers: r,
+    }),
+    published: new Counter({
+      name: 'exporter_batches_published_total',
+      help: 'Batches confirmed by the broker.',
+      registers: r,
+    }),
+    confirms: new Counter({
+      name: 'exporter_publisher_confirms_total',
+      help: 'Publisher confirms received.',
+      registers: r,
+    }),
+    nacks: new Counter({
+      name: 'exporter_publisher_nacks_total',
+      help: 'Publishes not confirmed, by reason (nacked, connection-lost).',
+      labelNames: ['reason'],
+      registers: r,
+    }),
+    reconnects: new Counter({
+      name: 'exporter_amqp_reconnects_total',
+      help: 'AMQP connection attempts after the first, by outcome.',
+      labelNames: ['outcome'],
+      registers: r,
+    }),
+    connected: new Gauge({
+      name: 'exporter_amqp_connected',
+      help: '1 while the AMQP connection is up.',
+      labelNames: ['connection'],
+      registers: r,
+    }),
+    blocked: new Gauge({
+      name: 'exporter_amqp_blocked',
+      help: '1 while the broker blocks publishing (resource alarm).',
+      labelNames: ['connection'],
+      registers: r,
+    }),
+    publishLatency: new Histogram({
+      name: 'exporter_publish_latency_seconds',
+      help: 'From publish to publisher confirm.',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers: r,
+    }),
+    fleetBackfillLag: new Gauge({
+      name: 'exporter_fleet_backfill_lag_seconds',
+      help: 'How far the fleet backfill is behind now (0 when caught up).',
+      registers: r,
+    }),
+  };
+}
+
+export type ExporterMetrics = ReturnType<typeof createExporterMetrics>;

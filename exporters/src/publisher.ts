@@ -1,0 +1,232 @@
+import amqp from 'amqplib';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
+import type { Logger } from '@energy/lib/logger';
+import { backoffDelayMs } from './backoff.js';
+import type { ExporterMetrics } from './metrics.js';
+
+export const BATCH_CONTENT_TYPE = 'application/x-protobuf';
+export const BATCH_TYPE = 'energy.v1.ReadingBatch';
+
+export interface OutgoingBatch {
+  readonly routingKey: string;
+  readonly userId: string;
+  readonly messageId: string;
+  readonly timestampS: number;
+  readonly body: Uint8Array;
+}
+
+/** Outcome as a value, so retry loops are one line: only 'confirmed' may be forgotten. */
+export type PublishOutcome = 'confirmed' | 'nacked' | 'connection-lost' | 'not-connected';
+
+export interface PublisherOptions {
+  readonly url: string;
+  readonly exchange: string;
+  readonly log: Logger;
+  readonly metrics: ExporterMetrics;
+  readonly name?: string;
+  readonly backoffInitialMs?: number;
+  readonly backoffMaxMs?: number;
+  /** Most unconfirmed publishes at once; further publishes wait (backpressure). */
+  readonly maxInFlight?: number;
+}
+
+/**
+ * One AMQP connection with a confirm channel that reconnects by itself
+ * (capped exponential backoff + jitter). publish() resolves with the
+ * outcome of the publisher confirm; it never throws. It waits while the
+ * channel asks to drain, while the broker has blocked the connection and
+ * while too many publishes are unconfirmed. Devices have no configure
+ * rights, so nothing is declared: the exchange must exist.
+ */
+export class AmqpPublisher {
+  private conn: ChannelModel | undefined;
+  private channel: ConfirmChannel | undefined;
+  private blocked = false;
+  private draining = false;
+  private inFlight = 0;
+  private waiters: (() => void)[] = [];
+  private stopped = false;
+  private attempt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly name: string;
+  private readonly maxInFlight: number;
+
+  constructor(private readonly opts: PublisherOptions) {
+    this.name = opts.name ?? 'main';
+    this.maxInFlight = opts.maxInFlight ?? 1000;
+  }
+
+  start(): void {
+    this.stopped = false;
+    void this.connect();
+  }
+
+  get ready(): boolean {
+    return this.channel !== undefined && !this.blocked && !this.draining && this.inFlight < this.maxInFlight;
+  }
+
+  get connected(): boolean {
+    return this.channel !== undefined;
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** Resolves when a publish may go out, or after timeoutMs (false). */
+  async waitReady(timeoutMs = Infinity): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.ready) {
+      if (this.stopped) return false;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const t = Number.isFinite(left) ? setTimeout(resolve, left) : undefined;
+        this.waiters.push(() => {
+          if (t) clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    return true;
+  }
+
+  private async connect(): Promise<void> {
+    const { log, metrics } = this.opts;
+    if (this.stopped) return;
+    if (this.attempt > 0) metrics.reconnects.inc({ outcome: 'attempt' });
+    let conn: ChannelModel | undefined;
+    try {
+      conn = await amqp.connect(this.opts.url, {
+        clientProperties: { connection_name: `energy-exporter-${this.name}` },
+      });
+      // One 'error' listener per connection and channel: errors are followed by 'close', which reconnects.
+      conn.on('error', (err: Error) =>
+        log.warn({ err: err.message, connection: this.name }, 'amqp connection error'),
+      );
+      conn.on('blocked', (reason: string) => {
+        log.warn({ reason, connection: this.name }, 'broker blocked publishing');
+        this.blocked = true;
+        metrics.blocked.set({ connection: this.name }, 1);
+      });
+      conn.on('unblocked', () => {
+        log.info({ connection: this.name }, 'broker unblocked publishing');
+        this.blocked = false;
+        metrics.blocked.set({ connection: this.name }, 0);
+        this.wake();
+      });
+      const ch = await conn.createConfirmChannel();
+      ch.on('error', (err: Error) =>
+        log.warn({ err: err.message, connection: this.name }, 'amqp channel error'),
+      );
+      ch.on('drain', () => {
+        this.draining = false;
+        this.wake();
+      });
+      const current = conn;
+      ch.on('close', () => {
+        if (this.channel === ch) this.lost(current);
+      });
+      conn.on('close', () => this.lost(current));
+      if (this.stopped) {
+        await conn.close().catch(() => undefined);
+        return;
+      }
+      this.conn = conn;
+      this.channel = ch;
+      this.draining = false;
+      this.blocked = false;
+      if (this.attempt > 0) metrics.reconnects.inc({ outcome: 'success' });
+      this.attempt = 0;
+      metrics.connected.set({ connection: this.name }, 1);
+      log.info({ connection: this.name }, 'amqp connected');
+      this.wake();
+    } catch (err) {
+      if (conn) await conn.close().catch(() => undefined);
+      if (this.attempt > 0) metrics.reconnects.inc({ outcome: 'failure' });
+      this.schedule(err);
+    }
+  }
+
+  private lost(conn: ChannelModel): void {
+    if (this.conn !== conn) return;
+    this.conn = undefined;
+    this.channel = undefined;
+    this.opts.metrics.connected.set({ connection: this.name }, 0);
+    // Close the connection too when only the channel died (e.g. a 403 on publish).
+    conn.close().catch(() => undefined);
+    this.wake();
+    if (!this.stopped) this.schedule(new Error('connection closed'));
+  }
+
+  private schedule(err: unknown): void {
+    if (this.stopped || this.timer) return;
+    const delay = backoffDelayMs(this.attempt++, this.opts.backoffInitialMs, this.opts.backoffMaxMs);
+    this.opts.log.warn(
+      { err: err instanceof Error ? err.message : String(err), delayMs: delay, connection: this.name },
+      'amqp not connected; retrying',
+    );
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.connect();
+    }, delay);
+  }
+
+  /** Publishes once; waits up to waitMs for the channel to accept it. */
+  async publish(b: OutgoingBatch, waitMs = Infinity): Promise<PublishOutcome> {
+    if (!(await this.waitReady(waitMs))) return 'not-connected';
+    const ch = this.channel;
+    if (!ch) return 'not-connected';
+    const { metrics } = this.opts;
+    const started = process.hrtime.bigint();
+    this.inFlight++;
+    return new Promise<PublishOutcome>((resolve) => {
+      const done = (outcome: PublishOutcome): void => {
+        this.inFlight--;
+        if (outcome === 'confirmed') {
+          metrics.confirms.inc();
+          metrics.publishLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        } else metrics.nacks.inc({ reason: outcome });
+        this.wake();
+        resolve(outcome);
+      };
+      try {
+        const accepted = ch.publish(
+          this.opts.exchange,
+          b.routingKey,
+          Buffer.from(b.body.buffer, b.body.byteOffset, b.body.byteLength),
+          {
+            persistent: true,
+            contentType: BATCH_CONTENT_TYPE,
+            type: BATCH_TYPE,
+            messageId: b.messageId,
+            timestamp: b.timestampS,
+            userId: b.userId,
+          },
+          (err: unknown) => {
+            if (err === null || err === undefined) done('confirmed');
+            else done(err instanceof Error && err.message.includes('nack') ? 'nacked' : 'connection-lost');
+          },
+        );
+        if (!accepted) this.draining = true;
+      } catch (err) {
+        // The channel closed under us between waitReady and publish.
+        this.opts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'publish failed');
+        done('connection-lost');
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const conn = this.conn;
+    this.conn = undefined;
+    this.channel = undefined;
+    this.wake();
+    if (conn) await conn.close().catch(() => undefined);
+  }
+}
