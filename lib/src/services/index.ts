@@ -1,0 +1,5 @@
+export * from './ports.js';
+export * from './supervisor.js';
+export * from './victoria-metrics.js';
+export * from './rabbitmq.js';
+export * from './monitoring.js';
