@@ -1,0 +1,54 @@
+import { READINGS_EXCHANGE, parseDeviceUsername } from '@energy/lib/defaults';
+import { isGatewayUsername } from '@energy/lib/fleet-manifest';
+import { sameHash, sha256 } from '../auth/secrets.js';
+import type { AccountsStore } from '../store/accounts-store.js';
+
+export type Decision = 'allow' | 'deny';
+
+/**
+ * RabbitMQ's HTTP auth backend decisions, as pure functions of the store.
+ * Devices (`<household>.<device>`) and gateways (`gw-…`) may do exactly one
+ * thing: write to the readings exchange, a device with its own routing key,
+ * a gateway with the routing keys of the devices it carries. No configure,
+ * no read, no other exchange.
+ */
+export class BrokerAuth {
+  constructor(private readonly store: AccountsStore) {}
+
+  private async principalExists(username: string): Promise<boolean> {
+    if (isGatewayUsername(username)) return (await this.store.gateway(username)) !== undefined;
+    const id = parseDeviceUsername(username);
+    return id !== undefined && (await this.store.device(id.householdId, id.deviceId)) !== undefined;
+  }
+
+  async user(username: string, password: string): Promise<Decision> {
+    if (password.length === 0 || password.length > 512) return 'deny';
+    if (isGatewayUsername(username)) {
+      const g = await this.store.gateway(username);
+      return g && sameHash(g.passwordHash, sha256(password)) ? 'allow' : 'deny';
+    }
+    const id = parseDeviceUsername(username);
+    if (!id) return 'deny';
+    const d = await this.store.device(id.householdId, id.deviceId);
+    return d && sameHash(d.secretHash, sha256(password)) ? 'allow' : 'deny';
+  }
+
+  async vhost(username: string): Promise<Decision> {
+    return (await this.principalExists(username)) ? 'allow' : 'deny';
+  }
+
+  async resource(username: string, resource: string, name: string, permission: string): Promise<Decision> {
+    if (resource !== 'exchange' || name !== READINGS_EXCHANGE || permission !== 'write') return 'deny';
+    return (await this.principalExists(username)) ? 'allow' : 'deny';
+  }
+
+  async topic(username: string, name: string, permission: string, routingKey: string): Promise<Decision> {
+    if (name !== READINGS_EXCHANGE || permission !== 'write') return 'deny';
+    if (isGatewayUsername(username)) {
+      const g = await this.store.gateway(username);
+      return g?.devices.includes(routingKey) ? 'allow' : 'deny';
+    }
+    if (routingKey !== username) return 'deny';
+    return (await this.principalExists(username)) ? 'allow' : 'deny';
+  }
+}

@@ -1,0 +1,40 @@
+import { DEFAULT_PORTS } from '@energy/lib/defaults';
+import { field, type Spec } from '@energy/lib/config';
+
+export interface ApiConfig {
+  readonly apiPort: number;
+  readonly brokerAuthPort: number;
+  readonly brokerAuthSecret: string;
+  readonly vmUrl: string;
+  readonly stateDir: string;
+  readonly mongodbUri: string | undefined;
+  readonly jwtSecret: string | undefined;
+  readonly brokerPublicUrl: string;
+  readonly rabbitmqManagementUrl: string | undefined;
+  readonly rabbitmqAdminUser: string | undefined;
+  readonly rabbitmqAdminPassword: string | undefined;
+  readonly grafanaUrl: string | undefined;
+  readonly loginPerPair: number;
+  readonly loginPerAccount: number;
+  readonly loginPerAddress: number;
+  readonly loginWindowSeconds: number;
+}
+
+export const CONFIG_SPEC: Spec<ApiConfig> = {
+  apiPort: ['API_PORT', field.port(DEFAULT_PORTS.api)],
+  brokerAuthPort: ['BROKER_AUTH_PORT', field.port(DEFAULT_PORTS.brokerAuth)],
+  brokerAuthSecret: ['BROKER_AUTH_SECRET', field.string()],
+  vmUrl: ['VM_URL', field.url(`http://127.0.0.1:${DEFAULT_PORTS.victoriaMetrics}`)],
+  stateDir: ['STATE_DIR', field.string()],
+  mongodbUri: ['MONGODB_URI', field.optionalString()],
+  jwtSecret: ['JWT_SECRET', field.optionalString()],
+  brokerPublicUrl: ['BROKER_PUBLIC_URL', field.url(`amqp://127.0.0.1:${DEFAULT_PORTS.amqp}`)],
+  rabbitmqManagementUrl: ['RABBITMQ_MANAGEMENT_URL', field.optionalString()],
+  rabbitmqAdminUser: ['RABBITMQ_ADMIN_USER', field.optionalString()],
+  rabbitmqAdminPassword: ['RABBITMQ_ADMIN_PASSWORD', field.optionalString()],
+  grafanaUrl: ['GRAFANA_URL', field.optionalString()],
+  loginPerPair: ['LOGIN_LIMIT_PER_ACCOUNT_ADDRESS', field.int(5, 1)],
+  loginPerAccount: ['LOGIN_LIMIT_PER_ACCOUNT', field.int(50, 1)],
+  loginPerAddress: ['LOGIN_LIMIT_PER_ADDRESS', field.int(100, 1)],
+  loginWindowSeconds: ['LOGIN_LIMIT_WINDOW_SECONDS', field.int(300, 1)],
+};

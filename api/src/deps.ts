@@ -1,0 +1,31 @@
+import type { Logger } from '@energy/lib/logger';
+import type { AccessTokens } from './auth/access-tokens.js';
+import type { LoginThrottle } from './auth/login-throttle.js';
+import type { ApiMetrics } from './metrics.js';
+import type { VmClient } from './readings/vm-client.js';
+import type { AccountsStore, Role } from './store/accounts-store.js';
+import type { BrokerAdmin } from './broker/broker-admin.js';
+
+/** Everything the app needs from outside; main.ts builds it, tests build their own. */
+export interface AppDeps {
+  readonly store: AccountsStore;
+  readonly tokens: AccessTokens;
+  readonly throttle: LoginThrottle;
+  readonly vm: VmClient;
+  readonly metrics: ApiMetrics;
+  readonly logger: Logger;
+  /** The AMQP URL devices are told to connect to. */
+  readonly brokerPublicUrl: string;
+  readonly brokerAdmin?: BrokerAdmin | undefined;
+  /** Compiled portal files (index.html, portal.js, ...) by name; absent in tests of the API alone. */
+  readonly portal?: ReadonlyMap<string, { type: string; body: Buffer }> | undefined;
+  readonly now?: () => Date;
+}
+
+export interface AuthState {
+  readonly userId: string;
+  readonly householdId: string;
+  readonly role: Role;
+  /** True for household API tokens: read-only. */
+  readonly apiToken: boolean;
+}

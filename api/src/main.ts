@@ -1,0 +1,84 @@
+import { mkdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { loadConfigOrExit } from '@energy/lib/config';
+import { HOST } from '@energy/lib/defaults';
+import { createLogger } from '@energy/lib/logger';
+import { startTracing } from '@energy/lib/tracing';
+import { buildApp } from './app.js';
+import { AccessTokens } from './auth/access-tokens.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { BrokerAdmin } from './broker/broker-admin.js';
+import { buildInternalApp } from './broker/internal-app.js';
+import { CONFIG_SPEC } from './config.js';
+import type { AppDeps } from './deps.js';
+import { loadJwtSecret } from './jwt-secret.js';
+import { createMetrics } from './metrics.js';
+import { loadPortal } from './portal/load-portal.js';
+import { VmClient } from './readings/vm-client.js';
+import { openStore } from './store/open-store.js';
+
+const tracing = startTracing('api');
+const config = loadConfigOrExit(CONFIG_SPEC);
+const logger = createLogger('api');
+mkdirSync(config.stateDir, { recursive: true });
+const metrics = createMetrics();
+const store = await openStore({ mongodbUri: config.mongodbUri, stateDir: config.stateDir });
+const deps: AppDeps = {
+  store,
+  tokens: new AccessTokens(loadJwtSecret(config.stateDir, config.jwtSecret)),
+  throttle: new LoginThrottle({
+    perPair: config.loginPerPair,
+    perAccount: config.loginPerAccount,
+    perAddress: config.loginPerAddress,
+    windowSeconds: config.loginWindowSeconds,
+  }),
+  vm: new VmClient(config.vmUrl, (result) => metrics.vmQueries.inc({ result })),
+  metrics,
+  logger,
+  brokerPublicUrl: config.brokerPublicUrl,
+  brokerAdmin:
+    config.rabbitmqManagementUrl && config.rabbitmqAdminUser && config.rabbitmqAdminPassword
+      ? new BrokerAdmin(config.rabbitmqManagementUrl, config.rabbitmqAdminUser, config.rabbitmqAdminPassword)
+      : undefined,
+  portal: await loadPortal(logger),
+};
+
+const api = createServer(handler(buildApp(deps)));
+const internal = createServer(handler(buildInternalApp(deps, config.brokerAuthSecret)));
+function listen(server: ReturnType<typeof createServer>, port: number, name: string): Promise<void> {
+  return new Promise((resolve) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      logger.fatal(
+        { err },
+        `${name} cannot listen on ${HOST}:${port}${err.code === 'EADDRINUSE' ? ' (port taken)' : ''}`,
+      );
+      process.exit(1);
+    });
+    server.listen(port, HOST, resolve);
+  });
+}
+await listen(api, config.apiPort, 'API (API_PORT)');
+await listen(internal, config.brokerAuthPort, 'broker auth listener (BROKER_AUTH_PORT)');
+logger.info(
+  { port: config.apiPort, internalPort: config.brokerAuthPort, store: store.kind },
+  'api listening',
+);
+
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ sig }, 'stopping');
+    api.close();
+    internal.close();
+    api.closeAllConnections();
+    internal.closeAllConnections();
+    void Promise.allSettled([store.close(), tracing.shutdown()]).then(() => process.exit(0));
+  });
+}
+
+function handler(app: { callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void> }) {
+  const cb = app.callback();
+  return (req: IncomingMessage, res: ServerResponse): void => void cb(req, res);
+}

@@ -1,0 +1,71 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The API's metrics, on one registry per app so tests do not share counters. */
+export function createMetrics(): ApiMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['route', 'method', 'status'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route',
+      labelNames: ['route', 'method'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    loginFailures: new Counter({
+      name: 'api_login_failures_total',
+      help: 'Failed logins by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    rumEvents: new Counter({
+      name: 'api_rum_events_total',
+      help: 'Faro events received from the portal, by kind',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    rumRejected: new Counter({
+      name: 'api_rum_rejected_total',
+      help: 'Faro payloads refused, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    brokerAuth: new Counter({
+      name: 'api_broker_auth_decisions_total',
+      help: 'RabbitMQ HTTP auth backend answers by check and result',
+      labelNames: ['check', 'result'],
+      registers: [registry],
+    }),
+    vmQueries: new Counter({
+      name: 'api_vm_queries_total',
+      help: 'Queries to VictoriaMetrics by result',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    alertsReceived: new Counter({
+      name: 'api_alerts_received_total',
+      help: 'Alerts received from Alertmanager by outcome',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+  };
+}
+
+export interface ApiMetrics {
+  readonly registry: Registry;
+  readonly httpRequests: Counter<'route' | 'method' | 'status'>;
+  readonly httpDuration: Histogram<'route' | 'method'>;
+  readonly loginFailures: Counter<'reason'>;
+  readonly rumEvents: Counter<'kind'>;
+  readonly rumRejected: Counter<'reason'>;
+  readonly brokerAuth: Counter<'check' | 'result'>;
+  readonly vmQueries: Counter<'result'>;
+  readonly alertsReceived: Counter<'reason'>;
+}

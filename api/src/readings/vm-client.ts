@@ -1,0 +1,106 @@
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { ApiError } from '../errors.js';
+
+const tracer = trace.getTracer('api.vm-client');
+
+export interface VmSample {
+  readonly metric: Record<string, string>;
+  readonly value: [number, string];
+}
+export interface VmRange {
+  readonly metric: Record<string, string>;
+  readonly values: [number, string][];
+}
+
+/**
+ * The one adapter to VictoriaMetrics. Every read carries
+ * `extra_label=household=<id>`: the household is forced here, never taken
+ * from the query text, so no query can reach another household's series.
+ */
+export class VmClient {
+  constructor(
+    readonly url: string,
+    private readonly onResult: (result: 'ok' | 'error') => void = () => {},
+  ) {}
+
+  /** Raw pass-through for the Prometheus-compatible read endpoint. */
+  async raw(
+    path: string,
+    params: URLSearchParams,
+    household: string,
+  ): Promise<{ status: number; body: string }> {
+    const p = new URLSearchParams(params);
+    p.delete('extra_label');
+    p.append('extra_label', `household=${household}`);
+    return tracer.startActiveSpan(`vm ${path}`, async (span) => {
+      try {
+        const res = await fetch(`${this.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: p.toString(),
+        });
+        const body = await res.text();
+        span.setAttribute('http.status_code', res.status);
+        this.onResult(res.status < 500 ? 'ok' : 'error');
+        return { status: res.status, body };
+      } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        this.onResult('error');
+        throw new ApiError(
+          'upstream_unavailable',
+          'The time-series store is unavailable',
+          {},
+          { cause: err },
+        );
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async data<T>(path: string, params: Record<string, string>, household: string): Promise<T> {
+    const { status, body } = await this.raw(
+      path,
+      new URLSearchParams({ ...params, nocache: '1' }),
+      household,
+    );
+    if (status !== 200) {
+      throw new ApiError('upstream_unavailable', `The time-series store answered ${status}`);
+    }
+    return (JSON.parse(body) as { data: { result: T } }).data.result;
+  }
+
+  query(household: string, query: string, time?: number): Promise<VmSample[]> {
+    return this.data(
+      '/api/v1/query',
+      { query, ...(time === undefined ? {} : { time: String(time) }) },
+      household,
+    );
+  }
+
+  queryRange(household: string, query: string, start: number, end: number, step: number): Promise<VmRange[]> {
+    return this.data(
+      '/api/v1/query_range',
+      { query, start: String(start), end: String(end), step: String(step) },
+      household,
+    );
+  }
+
+  /** Deletes every series of the household (DELETE /api/v1/household). */
+  async deleteHousehold(household: string): Promise<void> {
+    const res = await fetch(`${this.url}/api/v1/admin/tsdb/delete_series`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ 'match[]': `{household=${JSON.stringify(household)}}` }).toString(),
+    });
+    if (res.status >= 300) throw new ApiError('upstream_unavailable', `delete_series answered ${res.status}`);
+  }
+
+  async healthy(): Promise<boolean> {
+    try {
+      return (await fetch(`${this.url}/health`)).ok;
+    } catch {
+      return false;
+    }
+  }
+}

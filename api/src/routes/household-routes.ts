@@ -1,0 +1,127 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { param } from '../http/params.js';
+import { authOf, API_TOKEN_PREFIX, requireRole, requireUser } from '../auth/authenticate.js';
+import { newId, newSecret, sha256 } from '../auth/secrets.js';
+import type { AppDeps } from '../deps.js';
+import { ApiError } from '../errors.js';
+import { readJson } from '../http/body.js';
+import { validator } from '../http/validate.js';
+import { DEFAULT_TARIFF, tariffSchema, tariffProblem, type Tariff } from '../readings/tariff.js';
+import { householdJson, userJson } from './auth-routes.js';
+
+export const INVITE_HOURS = 72;
+
+const inviteBody = validator<{ role: 'member' | 'viewer' }>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['role'],
+  properties: { role: { type: 'string', enum: ['member', 'viewer'] } },
+});
+const tokenBody = validator<{ name: string }>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: { name: { type: 'string', minLength: 1, maxLength: 100 } },
+});
+const tariffBody = validator<Tariff>(tariffSchema);
+
+export function householdRoutes(router: Router, deps: AppDeps): void {
+  const user = requireUser(deps);
+  const now = (): Date => deps.now?.() ?? new Date();
+
+  router.get('/api/v1/me', user, async (ctx: Context) => {
+    const a = authOf(ctx);
+    const [u, h] = await Promise.all([
+      deps.store.userById(a.userId),
+      deps.store.householdById(a.householdId),
+    ]);
+    if (!u || !h) throw new ApiError('invalid_token');
+    ctx.body = { user: userJson(u), household: householdJson(h), role: a.role };
+  });
+
+  router.get('/api/v1/household/members', user, async (ctx: Context) => {
+    const list = await deps.store.members(authOf(ctx).householdId);
+    ctx.body = { members: list.map((m) => ({ userId: m.userId, email: m.email, role: m.role })) };
+  });
+
+  router.delete('/api/v1/household/members/:userId', user, requireRole('owner'), async (ctx: Context) => {
+    const a = authOf(ctx);
+    const target = param(ctx, 'userId');
+    if (target === a.userId)
+      throw new ApiError('conflict', 'An owner cannot remove themselves; delete the household instead');
+    if (!(await deps.store.removeMembership(target, a.householdId))) throw new ApiError('not_found');
+    ctx.status = 204;
+  });
+
+  router.post('/api/v1/household/invites', user, requireRole('owner'), async (ctx: Context) => {
+    const b = inviteBody(await readJson(ctx, 4096));
+    const token = newSecret('inv_');
+    const expiresAt = new Date(now().getTime() + INVITE_HOURS * 3_600_000);
+    await deps.store.createInvite({
+      id: newId(),
+      householdId: authOf(ctx).householdId,
+      role: b.role,
+      tokenHash: sha256(token),
+      expiresAt,
+    });
+    ctx.status = 201;
+    ctx.body = { token, role: b.role, expiresAt: expiresAt.toISOString() };
+  });
+
+  router.get('/api/v1/household/tokens', user, async (ctx: Context) => {
+    const list = await deps.store.apiTokens(authOf(ctx).householdId);
+    ctx.body = {
+      tokens: list.map((t) => ({ id: t.id, name: t.name, createdAt: t.createdAt.toISOString() })),
+    };
+  });
+
+  router.post('/api/v1/household/tokens', user, requireRole('member'), async (ctx: Context) => {
+    const b = tokenBody(await readJson(ctx, 4096));
+    const token = newSecret(API_TOKEN_PREFIX);
+    const t = {
+      id: newId(),
+      householdId: authOf(ctx).householdId,
+      name: b.name,
+      tokenHash: sha256(token),
+      createdAt: now(),
+    };
+    await deps.store.createApiToken(t);
+    ctx.status = 201;
+    // The token is shown once; only its hash is kept.
+    ctx.body = { id: t.id, name: t.name, token, createdAt: t.createdAt.toISOString() };
+  });
+
+  router.delete('/api/v1/household/tokens/:id', user, requireRole('member'), async (ctx: Context) => {
+    if (!(await deps.store.deleteApiToken(authOf(ctx).householdId, param(ctx, 'id'))))
+      throw new ApiError('not_found');
+    ctx.status = 204;
+  });
+
+  router.get('/api/v1/household/tariff', user, async (ctx: Context) => {
+    const h = await deps.store.householdById(authOf(ctx).householdId);
+    ctx.body = { currency: h?.currency, tariff: (h?.tariff as Tariff | null) ?? DEFAULT_TARIFF };
+  });
+
+  router.put('/api/v1/household/tariff', user, requireRole('member'), async (ctx: Context) => {
+    const t = tariffBody(await readJson(ctx));
+    const p = tariffProblem(t);
+    if (p) throw new ApiError('validation_failed', p);
+    const hh = authOf(ctx).householdId;
+    await deps.store.updateHousehold(hh, { tariff: t });
+    const h = await deps.store.householdById(hh);
+    ctx.body = { currency: h?.currency, tariff: t };
+  });
+
+  router.delete('/api/v1/household', user, requireRole('owner'), async (ctx: Context) => {
+    const hh = authOf(ctx).householdId;
+    const devices = await deps.store.devices(hh);
+    // Series first: if the store is down the household stays whole and the owner can retry.
+    await deps.vm.deleteHousehold(hh);
+    const deleted = await deps.store.deleteHousehold(hh);
+    for (const d of devices) {
+      await deps.brokerAdmin?.closeConnectionsOf(`${hh}.${d.id}`).catch(() => 0);
+    }
+    ctx.body = { deleted: { household: hh, ...deleted, series: true, grafana: 'none provisioned' } };
+  });
+}
