@@ -1,0 +1,174 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError, field, type Field } from '@energy/lib/config';
+import { DEFAULT_PORTS, parseDeviceUsername } from '@energy/lib/defaults';
+
+/** Meter definitions as the config file holds them (METERS: a JSON array). */
+export type MeterConfig =
+  | {
+      readonly type: 'simulator';
+      readonly sockets: number;
+      readonly seed: number;
+      readonly householdId: string;
+    }
+  | {
+      readonly type: 'shelly-gen2';
+      readonly url: string;
+      readonly channels: readonly number[];
+      readonly firstSocket: number;
+    }
+  | { readonly type: 'tasmota'; readonly url: string; readonly firstSocket: number }
+  | {
+      readonly type: 'ade7953';
+      readonly bus: number;
+      readonly firstSocket: number;
+      /** TCA9548A channels (one ADE7953 each); absent: one chip directly on the bus. */
+      readonly muxChannels?: readonly number[];
+      readonly muxAddress?: number;
+    }
+  | {
+      readonly type: 'ina219' | 'ina226';
+      readonly bus: number;
+      readonly address: number;
+      readonly socket: number;
+    };
+
+export interface ExporterConfig {
+  readonly amqpUrl: string;
+  readonly username: string;
+  readonly password: string;
+  readonly outboxPath: string;
+  readonly outboxMaxAgeDays: number;
+  readonly replayRate: number;
+  readonly sampleIntervalS: number;
+  readonly metricsPort: number;
+  /** Start of a fast simulated clock (Unix s; tests and demos); 0: the real clock. */
+  readonly simClockStart: number;
+  readonly simClockSpeed: number;
+  readonly meters: readonly MeterConfig[];
+}
+
+const spec = {
+  amqpUrl: ['AMQP_URL', field.url(`amqp://127.0.0.1:${DEFAULT_PORTS.amqp}`)],
+  username: ['AMQP_USERNAME', field.string()],
+  password: ['AMQP_PASSWORD', field.string()],
+  outboxPath: ['OUTBOX_PATH', field.string('energy-exporter-outbox.sqlite')],
+  outboxMaxAgeDays: ['OUTBOX_MAX_AGE_DAYS', field.number(30, 0.001, 3650)],
+  replayRate: ['REPLAY_RATE', field.number(200, 1, 100_000)],
+  sampleIntervalS: ['SAMPLE_INTERVAL_S', field.int(5, 1, 60)],
+  metricsPort: ['EXPORTER_METRICS_PORT', field.port(DEFAULT_PORTS.exporterMetrics)],
+  simClockStart: ['SIM_CLOCK_START', field.number(0, 0)],
+  simClockSpeed: ['SIM_CLOCK_SPEED', field.number(1, 1, 100_000)],
+  meters: ['METERS', field.string('[{"type":"simulator"}]')],
+} as const satisfies Record<string, readonly [string, Field<unknown>]>;
+
+type Raw = Record<string, string | undefined>;
+
+/** The config file holds the same names as the environment; the environment wins. */
+export function readConfigFile(path: string | undefined): { values: Raw; problems: string[] } {
+  if (!path) return { values: {}, problems: [] };
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { values: {}, problems: [] };
+    return { values: {}, problems: [`config file ${path}: ${(err as Error).message}`] };
+  }
+  try {
+    const obj = JSON.parse(text) as unknown;
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new Error('not a JSON object');
+    const values: Raw = {};
+    for (const [k, v] of Object.entries(obj)) values[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    return { values, problems: [] };
+  } catch (err) {
+    return { values: {}, problems: [`config file ${path}: ${(err as Error).message}`] };
+  }
+}
+
+function parseMeters(raw: string, username: string, problems: string[]): MeterConfig[] {
+  let list: unknown;
+  try {
+    list = JSON.parse(raw);
+  } catch {
+    problems.push('METERS is not JSON');
+    return [];
+  }
+  if (!Array.isArray(list) || list.length === 0) {
+    problems.push('METERS must be a non-empty array');
+    return [];
+  }
+  const out: MeterConfig[] = [];
+  const int = (v: unknown, def: number): number => (v === undefined ? def : Number(v));
+  list.forEach((m: Record<string, unknown>, i) => {
+    const where = `METERS[${i}]`;
+    const firstSocket = int(m.firstSocket, 0);
+    if (!Number.isInteger(firstSocket) || firstSocket < 0)
+      problems.push(`${where}.firstSocket must be a whole number ≥ 0`);
+    switch (m.type) {
+      case 'simulator': {
+        const sockets = int(m.sockets, 30);
+        if (!Number.isInteger(sockets) || sockets < 1 || sockets > 256)
+          problems.push(`${where}.sockets must be 1..256`);
+        out.push({
+          type: 'simulator',
+          sockets,
+          seed: int(m.seed, 1),
+          householdId:
+            typeof m.householdId === 'string'
+              ? m.householdId
+              : (parseDeviceUsername(username)?.householdId ?? 'sim'),
+        });
+        break;
+      }
+      case 'shelly-gen2':
+      case 'tasmota': {
+        if (typeof m.url !== 'string' || !/^https?:\/\//.test(m.url))
+          problems.push(`${where}.url must be an http(s) URL`);
+        if (m.type === 'tasmota') out.push({ type: 'tasmota', url: String(m.url), firstSocket });
+        else {
+          const channels = Array.isArray(m.channels) ? m.channels.map(Number) : [0];
+          out.push({ type: 'shelly-gen2', url: String(m.url), channels, firstSocket });
+        }
+        break;
+      }
+      case 'ade7953': {
+        const muxChannels = Array.isArray(m.muxChannels) ? m.muxChannels.map(Number) : undefined;
+        if (muxChannels?.some((c) => !Number.isInteger(c) || c < 0 || c > 7))
+          problems.push(`${where}.muxChannels must be 0..7`);
+        out.push({
+          type: 'ade7953',
+          bus: int(m.bus, 1),
+          firstSocket,
+          ...(muxChannels ? { muxChannels } : {}),
+          muxAddress: int(m.muxAddress, 0x70),
+        });
+        break;
+      }
+      case 'ina219':
+      case 'ina226':
+        out.push({ type: m.type, bus: int(m.bus, 1), address: int(m.address, 0x40), socket: firstSocket });
+        break;
+      default:
+        problems.push(
+          `${where}.type must be one of simulator, shelly-gen2, tasmota, ade7953, ina219, ina226`,
+        );
+    }
+  });
+  return out;
+}
+
+/** Reads file + environment; throws one ConfigError listing every problem. */
+export function readExporterConfig(env: Raw = process.env): ExporterConfig {
+  const file = readConfigFile(env.EXPORTER_CONFIG);
+  const merged: Raw = { ...file.values };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') merged[k] = v;
+  const problems = [...file.problems];
+  // Every field is read even after a problem, so all of them are printed at once.
+  const base = {} as Record<string, unknown>;
+  for (const [key, [name, f]] of Object.entries(spec)) base[key] = f.read(name, merged[name], problems);
+  const cfg = base as unknown as Omit<ExporterConfig, 'meters'> & { meters: string };
+  if (cfg.username && !parseDeviceUsername(cfg.username))
+    problems.push(`AMQP_USERNAME=${cfg.username} is not <householdId>.<deviceId>`);
+  const meters = parseMeters(cfg.meters, cfg.username, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...cfg, meters };
+}

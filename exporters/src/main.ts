@@ -1,0 +1,90 @@
+import { ConfigError } from '@energy/lib/config';
+import { READINGS_EXCHANGE } from '@energy/lib/defaults';
+import { createLogger } from '@energy/lib/logger';
+import { withCredentials } from './amqp-url.js';
+import { fastClock, realClock } from './clock.js';
+import { readExporterConfig, type ExporterConfig } from './exporter-config.js';
+import { Exporter } from './exporter.js';
+import { startHttpServer } from './http-server.js';
+import { createMeters } from './meters.js';
+import { createExporterMetrics } from './metrics.js';
+import { Outbox } from './outbox.js';
+import { OutboxPump } from './outbox-pump.js';
+import { AmqpPublisher } from './publisher.js';
+
+let config: ExporterConfig;
+try {
+  config = readExporterConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`${err.message}\n`);
+  process.exit(1);
+}
+
+const log = createLogger('energy-exporter');
+const metrics = createExporterMetrics();
+const clock = config.simClockStart > 0 ? fastClock(config.simClockStart, config.simClockSpeed) : realClock();
+const outbox = new Outbox({
+  path: config.outboxPath,
+  maxAgeS: config.outboxMaxAgeDays * 86_400,
+  onDrop: (reason, n) => {
+    metrics.outboxDropped.inc({ reason }, n);
+    log.warn({ reason, batches: n }, 'outbox dropped its oldest batches');
+  },
+});
+const publisher = new AmqpPublisher({
+  url: withCredentials(config.amqpUrl, config.username, config.password),
+  exchange: READINGS_EXCHANGE,
+  log,
+  metrics,
+  maxInFlight: 200,
+});
+const pump = new OutboxPump({
+  outbox,
+  sink: publisher,
+  username: config.username,
+  replayRate: config.replayRate,
+  log,
+  metrics,
+  nowS: clock.now,
+});
+// The simulator reads "at" the nominal sample time, so its counters are exact at each minute's end.
+let sampleTime = clock.now();
+const meters = await createMeters(config.meters, { username: config.username, now: () => sampleTime });
+const exporter = new Exporter({
+  meters,
+  clock,
+  outbox,
+  pump,
+  metrics,
+  log,
+  sampleIntervalS: config.sampleIntervalS,
+  beforeRead: (t) => {
+    sampleTime = t;
+  },
+  onBatch: (b) => log.debug({ bootId: b.bootId, seq: b.seq, endUnixS: b.endUnixS }, 'batch built'),
+});
+const server = await startHttpServer(config.metricsPort, metrics.registry, () => publisher.connected);
+publisher.start();
+pump.start();
+log.info(
+  { bootId: exporter.aggregator.bootId, outboxDepth: outbox.depth, meters: meters.map((m) => m.chip) },
+  'exporter started',
+);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'exporter stopping');
+  exporter.stop();
+  await pump.drained(2000);
+  await pump.stop();
+  await publisher.close();
+  await Promise.all(meters.map((m) => (m.close ? m.close() : Promise.resolve())));
+  outbox.close();
+  server.close();
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+await exporter.run();

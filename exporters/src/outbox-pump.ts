@@ -1,0 +1,167 @@
+import type { Logger } from '@energy/lib/logger';
+import type { ExporterMetrics } from './metrics.js';
+import type { Outbox, OutboxEntry } from './outbox.js';
+import type { OutgoingBatch, PublishOutcome } from './publisher.js';
+
+export interface PumpSink {
+  waitReady(timeoutMs?: number): Promise<boolean>;
+  publish(b: OutgoingBatch, waitMs?: number): Promise<PublishOutcome>;
+}
+
+export interface OutboxPumpOptions {
+  readonly outbox: Outbox;
+  readonly sink: PumpSink;
+  /** Routing key and userId: the device's broker username. */
+  readonly username: string;
+  /** Replayed batches per second at most (live batches are not limited). */
+  readonly replayRate: number;
+  readonly log: Logger;
+  readonly metrics: ExporterMetrics;
+  readonly nowS?: () => number;
+}
+
+/**
+ * Moves batches from the outbox to the broker: live batches first, then the
+ * backlog oldest first, rate-limited. A batch leaves the outbox only on its
+ * publisher confirm; any other outcome leaves it for the next pass, so a
+ * crash or an outage costs at most a duplicate (same messageId).
+ */
+export class OutboxPump {
+  private readonly live: OutboxEntry[] = [];
+  private readonly inFlight = new Set<number>();
+  private cursor = 0;
+  private stopped = false;
+  private wakeUp: (() => void) | undefined;
+  private tokens = 0;
+  private lastRefill = Date.now();
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly opts: OutboxPumpOptions) {}
+
+  /** A freshly stored batch: published ahead of the backlog. */
+  enqueueLive(entry: OutboxEntry): void {
+    this.live.push(entry);
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = undefined;
+    w?.();
+  }
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    await this.running;
+  }
+
+  get pendingInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  private updateGauges(): void {
+    const { outbox, metrics } = this.opts;
+    metrics.outboxDepth.set(outbox.depth);
+    const oldest = outbox.oldestEndS();
+    const now = this.opts.nowS?.() ?? Date.now() / 1000;
+    metrics.outboxOldestAge.set(oldest === undefined ? 0 : Math.max(0, now - oldest));
+  }
+
+  private dispatch(e: OutboxEntry): void {
+    const { sink, username, outbox, metrics, log } = this.opts;
+    this.inFlight.add(e.id);
+    // Replay may reach a live batch first; it must not go out twice from here.
+    const i = this.live.findIndex((l) => l.id === e.id);
+    if (i >= 0) this.live.splice(i, 1);
+    void sink
+      .publish({
+        routingKey: username,
+        userId: username,
+        messageId: e.messageId,
+        timestampS: e.endUnixS,
+        body: e.body,
+      })
+      .then((outcome) => {
+        this.inFlight.delete(e.id);
+        if (outcome === 'confirmed') {
+          try {
+            outbox.delete(e.id);
+          } catch (err) {
+            // The batch stays and is replayed: a duplicate, never a loss.
+            log.warn({ err: err instanceof Error ? err.message : String(err) }, 'outbox delete failed');
+          }
+          metrics.published.inc();
+        } else {
+          // Go over the backlog again from the oldest.
+          this.cursor = 0;
+        }
+        this.updateGauges();
+        this.wake();
+      });
+  }
+
+  private takeToken(): boolean {
+    const now = Date.now();
+    const rate = this.opts.replayRate;
+    this.tokens = Math.min(Math.max(1, rate / 10), this.tokens + ((now - this.lastRefill) / 1000) * rate);
+    this.lastRefill = now;
+    if (this.tokens < 1) return false;
+    this.tokens--;
+    return true;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wakeUp = undefined;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  private async loop(): Promise<void> {
+    const { sink, outbox } = this.opts;
+    this.updateGauges();
+    while (!this.stopped) {
+      if (!(await sink.waitReady(1000))) continue;
+      const liveEntry = this.live.shift();
+      if (liveEntry) {
+        if (!this.inFlight.has(liveEntry.id)) this.dispatch(liveEntry);
+        continue;
+      }
+      if (!this.takeToken()) {
+        await this.sleep(Math.max(1, 1000 / this.opts.replayRate));
+        continue;
+      }
+      const next = outbox.after(this.cursor, 1)[0];
+      if (!next) {
+        this.tokens += 1; // unused
+        // Nothing past the cursor: rescan from the start later (rows left by failed publishes).
+        if (this.cursor !== 0 && this.inFlight.size === 0) this.cursor = 0;
+        else await this.sleep(this.inFlight.size > 0 ? 200 : 1000);
+        continue;
+      }
+      this.cursor = next.id;
+      if (!this.inFlight.has(next.id)) this.dispatch(next);
+    }
+  }
+
+  /** Resolves when the outbox is empty and nothing is in flight (tests, shutdown). */
+  async drained(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.opts.outbox.depth > 0 || this.inFlight.size > 0) {
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  }
+}
