@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError } from '@energy/lib/config';
+import { readExporterConfig } from './exporter-config.js';
+
+test('config: every problem is reported at once', () => {
+  try {
+    readExporterConfig({
+      AMQP_USERNAME: 'not-a-device',
+      REPLAY_RATE: 'fast',
+      SAMPLE_INTERVAL_S: '0',
+      METERS: '[{"type":"toaster"},{"type":"shelly-gen2","url":"ftp://x"}]',
+    });
+    assert.fail('expected a ConfigError');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    const text = err.problems.join('\n');
+    for (const want of [
+      'AMQP_PASSWORD',
+      'REPLAY_RATE',
+      'SAMPLE_INTERVAL_S',
+      'not-a-device',
+      'METERS[0]',
+      'METERS[1].url',
+    ])
+      assert.ok(text.includes(want), `missing ${want} in\n${text}`);
+  }
+});
+
+test('config: file values, environment wins', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'cfg-')), 'c.json');
+  writeFileSync(
+    path,
+    JSON.stringify({
+      AMQP_USERNAME: 'h1.pi',
+      AMQP_PASSWORD: 'file',
+      METERS: [{ type: 'simulator', sockets: 3 }],
+    }),
+  );
+  const c = readExporterConfig({ EXPORTER_CONFIG: path, AMQP_PASSWORD: 'env' });
+  assert.equal(c.username, 'h1.pi');
+  assert.equal(c.password, 'env');
+  assert.deepEqual(c.meters, [{ type: 'simulator', sockets: 3, seed: 1, householdId: 'h1' }]);
+});
