@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- supertest bodies are untyped JSON */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument -- supertest bodies are untyped JSON */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { testVictoriaMetrics, type TestVictoriaMetrics } from '@energy/lib/testkit/index';
@@ -121,7 +121,7 @@ test('energy: kWh per hour from the counter, priced by the time-of-use tariff', 
     .get(`/api/v1/readings/export.csv?bucket=day&from=${from}&to=${to}`)
     .set(as(a))
     .expect(200);
-  assert.match(csv.headers['content-type'], /text\/csv/);
+  assert.match(String(csv.headers['content-type']), /text\/csv/);
   assert.match(csv.text, /,pi,0,Kettle,2,0.4\n/);
   await http().get(`/api/v1/readings/energy?bucket=year`).set(as(a)).expect(400);
   await http().get(`/api/v1/readings/energy?from=yesterday`).set(as(a)).expect(400);
