@@ -143,7 +143,7 @@ export async function startProcess(spec: ProcessSpec): Promise<SupervisedProcess
   };
   const waitExit = async (ms: number): Promise<boolean> => {
     if (!running) return true;
-    const timer = sleep(ms).then(() => false);
+    const timer = sleep(ms, undefined, { ref: false }).then(() => false);
     return Promise.race([exited.then(() => true), timer]);
   };
   let stopping: Promise<void> | undefined;
@@ -160,8 +160,13 @@ export async function startProcess(spec: ProcessSpec): Promise<SupervisedProcess
     },
     stop() {
       stopping ??= (async () => {
+        // An unref'd child must hold the event loop again until it is gone.
+        child.ref();
         if (running && spec.gracefulStop) {
-          await Promise.race([spec.gracefulStop().catch(() => undefined), sleep(stopTimeoutMs)]);
+          await Promise.race([
+            spec.gracefulStop().catch(() => undefined),
+            sleep(stopTimeoutMs, undefined, { ref: false }),
+          ]);
         }
         if (!(await waitExit(spec.gracefulStop ? 2_000 : 0))) {
           signalGroup('SIGCONT'); // a SIGSTOPped child cannot handle SIGTERM
