@@ -41,6 +41,7 @@ export class OutboxPump {
   /** A freshly stored batch: published ahead of the backlog. */
   enqueueLive(entry: OutboxEntry): void {
     this.live.push(entry);
+    this.updateGauges();
     this.wake();
   }
 

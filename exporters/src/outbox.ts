@@ -60,7 +60,7 @@ export class Outbox {
       'SELECT id, message_id AS messageId, end_unix_s AS endUnixS, body FROM batches WHERE id > ? ORDER BY id LIMIT ?',
     );
     this.countStmt = this.db.prepare('SELECT count(*) AS n FROM batches');
-    this.oldestStmt = this.db.prepare('SELECT min(end_unix_s) AS t FROM batches');
+    this.oldestStmt = this.db.prepare('SELECT end_unix_s AS t FROM batches ORDER BY id LIMIT 1');
     this.dropOldestStmt = this.db.prepare(
       'DELETE FROM batches WHERE id IN (SELECT id FROM batches ORDER BY id LIMIT ?)',
     );
@@ -109,8 +109,8 @@ export class Outbox {
 
   /** End time of the oldest stored batch, undefined when empty. */
   oldestEndS(): number | undefined {
-    const t = (this.oldestStmt.get() as { t: number | null }).t;
-    return t ?? undefined;
+    const row = this.oldestStmt.get() as { t: number } | undefined;
+    return row?.t;
   }
 
   close(): void {

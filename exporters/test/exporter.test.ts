@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { createVhost, freePort, testRabbitMQ, uniqueName } from '@energy/lib/testkit/index';
 import { HouseholdSimulator } from '@energy/device/simulator/household-simulator';
-import type { ReadingBatch } from '@energy/lib/reading-batch';
+import { assertExactBatches } from './exact.js';
 import { declareReadingsTopology, drainQueue, queueDepth } from './rabbit-helpers.js';
 import {
   DEVICE_PERMS,
@@ -13,27 +13,6 @@ import {
   tempOutboxPath,
   waitFor,
 } from './daemon-helpers.js';
-
-/** Consecutive batches of one boot carry exactly the simulator's energy between their ends. */
-export function assertExactBatches(batches: readonly ReadingBatch[], sim: HouseholdSimulator): void {
-  for (let i = 1; i < batches.length; i++) {
-    const prev = batches[i - 1];
-    const cur = batches[i];
-    if (!prev || !cur) continue;
-    assert.equal(cur.seq, prev.seq + 1, 'no gap in seq');
-    assert.equal(cur.endUnixS, prev.endUnixS + 60);
-    for (const r of cur.readings) {
-      const p: { energyJoules: number } | undefined = prev.readings.find((x) => x.socket === r.socket);
-      assert.ok(p);
-      assert.equal(
-        r.energyJoules - p.energyJoules,
-        sim.energyJoules(r.socket, prev.endUnixS, cur.endUnixS),
-        `socket ${r.socket} energy of minute ending ${cur.endUnixS}`,
-      );
-      assert.equal(r.powerWatts, sim.minuteDeciwatts(r.socket, cur.endUnixS / 60 - 1) / 10);
-    }
-  }
-}
 
 test('daemon publishes one batch a minute with the contract properties and exact values', async () => {
   await testRabbitMQ();
