@@ -120,14 +120,24 @@ export class SqliteStore implements AccountsStore {
     }
   }
 
+  // Prepared once per SQL text: preparing costs more than most of these queries.
+  private readonly statements = new Map<string, Database.Statement>();
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
   private get(sql: string, ...p: unknown[]): Row | undefined {
-    return this.db.prepare(sql).get(...p) as Row | undefined;
+    return this.stmt(sql).get(...p) as Row | undefined;
   }
   private all(sql: string, ...p: unknown[]): Row[] {
-    return this.db.prepare(sql).all(...p) as Row[];
+    return this.stmt(sql).all(...p) as Row[];
   }
   private run(sql: string, ...p: unknown[]): number {
-    return this.db.prepare(sql).run(...p).changes;
+    return this.stmt(sql).run(...p).changes;
   }
 
   close(): Promise<void> {
