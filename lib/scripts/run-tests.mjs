@@ -89,7 +89,16 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => {});
 const status = await new Promise((resolve) => {
   const t = spawn(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', '--test', '--test-concurrency=1', ...files],
+    // --test-force-exit: a file that leaves a handle open must not hang the run.
+    [
+      '--conditions=source',
+      '--import',
+      'tsx',
+      '--test',
+      '--test-concurrency=1',
+      '--test-force-exit',
+      ...files,
+    ],
     { cwd: root, stdio: 'inherit', env: { ...process.env, ...services?.env } },
   );
   t.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));

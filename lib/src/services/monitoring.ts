@@ -8,6 +8,8 @@ export interface VmagentOptions {
   readonly remoteWriteUrl: string;
   /** Where vmagent spools while the store is down. */
   readonly tmpDataPath: string;
+  /** vmagent expands %{VAR} in the scrape config from its environment. */
+  readonly env?: NodeJS.ProcessEnv;
   readonly logFile: string;
   readonly portEnvVar?: string;
   readonly extraArgs?: readonly string[];
@@ -25,6 +27,7 @@ export function startVmagent(opts: VmagentOptions): Promise<SupervisedProcess> {
       `-remoteWrite.tmpDataPath=${opts.tmpDataPath}`,
       ...(opts.extraArgs ?? []),
     ],
+    env: opts.env,
     logFile: opts.logFile,
     ports: [{ port: opts.port, envVar: opts.portEnvVar ?? 'VMAGENT_PORT' }],
     health: { url: `http://127.0.0.1:${opts.port}/health` },

@@ -1,0 +1,339 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  startAlertmanager,
+  startRabbitMQ,
+  startVictoriaMetrics,
+  startVmagent,
+  startVmalert,
+  type RabbitMQHandle,
+} from '@energy/lib/services/index';
+import { renderAlertmanagerConfig } from './alertmanager-config.js';
+import type { Component } from './component.js';
+import { runNodeJob, startNodeService } from './node-service.js';
+import { ENTRY, MONITORING } from './repo-paths.js';
+import type { StackConfig } from './stack-config.js';
+import type { StackSecrets } from './state-dir.js';
+
+/** What components learn while the stack starts (later ones read what earlier ones set). */
+export interface StackContext {
+  rabbit?: RabbitMQHandle;
+  /** The seed's `Portal: ...  login: ...` line. */
+  portalLine?: string;
+}
+
+/** The broker user the collector consumes and declares topology as: only its own exchanges and queues. */
+export const COLLECTOR_USER = 'collector';
+export const COLLECTOR_PERMISSION = '^(energy\\..*|amq\\..*)$';
+
+const url = (port: number): string => `http://127.0.0.1:${port}`;
+const target = (port: number): string => `127.0.0.1:${port}`;
+
+/** The local stack, in start order (DESIGN.md ports; each variable moves one). */
+export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: StackContext): Component[] {
+  const logDir = join(c.stateDir, 'logs');
+  const apiStateDir = join(c.stateDir, 'api');
+  const fleetManifest = join(apiStateDir, 'fleet.json');
+  const vmUrl = url(c.vmPort);
+  const amqpHost = `amqp://127.0.0.1:${c.amqpPort}`;
+
+  const platform: Component[] = [
+    {
+      name: 'victoria-metrics',
+      async start() {
+        const vm = await startVictoriaMetrics({
+          port: c.vmPort,
+          dataDir: join(c.stateDir, 'victoria-metrics'),
+          retentionPeriod: c.retentionPeriod,
+          logFile: join(logDir, 'victoria-metrics.log'),
+          portEnvVar: 'VM_PORT',
+        });
+        return { address: vm.url, pid: vm.process.pid, stop: vm.stop, exited: vm.process.exited };
+      },
+    },
+    {
+      name: 'rabbitmq',
+      async start() {
+        const rabbit = await startRabbitMQ({
+          baseDir: join(c.stateDir, 'rabbitmq'),
+          nodeName: c.rabbitmqNodeName,
+          amqpPort: c.amqpPort,
+          distPort: c.rabbitmqDistPort,
+          managementPort: c.rabbitmqManagementPort,
+          prometheusPort: c.rabbitmqPrometheusPort,
+          authHttpBaseUrl: url(c.brokerAuthPort),
+          authHttpKey: secrets.brokerAuthSecret,
+          logFile: join(logDir, 'rabbitmq.log'),
+          portEnvVars: {
+            amqp: 'AMQP_PORT',
+            management: 'RABBITMQ_MANAGEMENT_PORT',
+            prometheus: 'RABBITMQ_PROMETHEUS_PORT',
+            dist: 'RABBITMQ_DIST_PORT',
+          },
+        });
+        try {
+          await ensureCollectorUser(rabbit, secrets.collectorPassword);
+        } catch (err) {
+          await rabbit.stop();
+          throw err;
+        }
+        ctx.rabbit = rabbit;
+        return {
+          address: `${amqpHost}  ${rabbit.managementUrl}`,
+          pid: rabbit.process.pid,
+          stop: rabbit.stop,
+          exited: rabbit.process.exited,
+        };
+      },
+    },
+  ];
+
+  // Before the API opens the store: the seed writes the demo account and the fleet manifest.
+  const seed: Component[] = c.fleet
+    ? [
+        {
+          name: 'seed',
+          needsFiles: [ENTRY.seed],
+          async start() {
+            const out = await runNodeJob(
+              'seed',
+              ENTRY.seed,
+              {
+                STATE_DIR: apiStateDir,
+                FLEET_HOUSEHOLDS: String(c.fleetHouseholds),
+                API_PORT: String(c.apiPort),
+                ...(c.demoPassword ? { DEMO_PASSWORD: c.demoPassword } : {}),
+              },
+              join(logDir, 'seed.log'),
+            );
+            const line = out.split('\n').find((l) => l.startsWith('Portal:'));
+            if (line) ctx.portalLine = line.trim();
+            return { address: fleetManifest, oneShot: true };
+          },
+        },
+      ]
+    : [];
+
+  const apps: Component[] = [
+    {
+      name: 'api',
+      needsFiles: [ENTRY.api],
+      dependsOn: ['victoria-metrics', 'rabbitmq'],
+      start() {
+        const rabbit = ctx.rabbit;
+        return startNodeService({
+          name: 'api',
+          entry: ENTRY.api,
+          env: {
+            API_PORT: String(c.apiPort),
+            BROKER_AUTH_PORT: String(c.brokerAuthPort),
+            BROKER_AUTH_SECRET: secrets.brokerAuthSecret,
+            VM_URL: vmUrl,
+            STATE_DIR: apiStateDir,
+            BROKER_PUBLIC_URL: amqpHost,
+            RABBITMQ_MANAGEMENT_URL: rabbit?.managementUrl ?? '',
+            RABBITMQ_ADMIN_USER: rabbit?.admin.username ?? '',
+            RABBITMQ_ADMIN_PASSWORD: rabbit?.admin.password ?? '',
+            ...(c.demoPassword ? { DEMO_PASSWORD: c.demoPassword } : {}),
+          },
+          logDir,
+          ports: [
+            { port: c.apiPort, envVar: 'API_PORT' },
+            { port: c.brokerAuthPort, envVar: 'BROKER_AUTH_PORT' },
+          ],
+          healthUrl: `${url(c.apiPort)}/readyz`,
+          address: url(c.apiPort),
+        });
+      },
+    },
+    {
+      name: 'collector',
+      needsFiles: [ENTRY.collector],
+      dependsOn: ['victoria-metrics', 'rabbitmq'],
+      start() {
+        return startNodeService({
+          name: 'collector',
+          entry: ENTRY.collector,
+          env: {
+            AMQP_URL: `amqp://${COLLECTOR_USER}:${encodeURIComponent(secrets.collectorPassword)}@127.0.0.1:${c.amqpPort}/%2F`,
+            VM_URL: vmUrl,
+            COLLECTOR_METRICS_PORT: String(c.collectorMetricsPort),
+            BROKER_AUTH_SECRET: secrets.brokerAuthSecret,
+            INTERNAL_API_URL: url(c.brokerAuthPort),
+          },
+          logDir,
+          ports: [{ port: c.collectorMetricsPort, envVar: 'COLLECTOR_METRICS_PORT' }],
+          healthUrl: `${url(c.collectorMetricsPort)}/readyz`,
+          address: `${url(c.collectorMetricsPort)}/metrics`,
+        });
+      },
+    },
+  ];
+
+  const monitoring: Component[] = c.monitoring ? monitoringComponents(c, secrets, logDir) : [];
+
+  const fleet: Component[] = c.fleet
+    ? [
+        {
+          name: 'exporter-fleet',
+          needsFiles: [ENTRY.fleet],
+          // The collector declares the exchange the fleet publishes to; the API authenticates it.
+          dependsOn: ['seed', 'api', 'collector'],
+          start() {
+            return startNodeService({
+              name: 'exporter-fleet',
+              entry: ENTRY.fleet,
+              env: {
+                FLEET_MANIFEST: fleetManifest,
+                AMQP_URL: amqpHost,
+                BACKFILL_HOURS: String(c.backfillHours),
+                EXPORTER_METRICS_PORT: String(c.exporterMetricsPort),
+              },
+              logDir,
+              ports: [{ port: c.exporterMetricsPort, envVar: 'EXPORTER_METRICS_PORT' }],
+              healthUrl: `${url(c.exporterMetricsPort)}/healthz`,
+              address: `${url(c.exporterMetricsPort)}/metrics`,
+            });
+          },
+        },
+      ]
+    : [];
+
+  return [...platform, ...seed, ...apps, ...monitoring, ...fleet];
+}
+
+/** The self-monitoring stack: its own store, scraper, two rule evaluators and Alertmanager. */
+function monitoringComponents(c: StackConfig, secrets: StackSecrets, logDir: string): Component[] {
+  const dir = join(c.stateDir, 'monitoring');
+  const monitoringVmUrl = url(c.monitoringVmPort);
+  const alertmanagerUrl = url(c.alertmanagerPort);
+  const vmUrl = url(c.vmPort);
+  return [
+    {
+      name: 'monitoring-vm',
+      async start() {
+        const vm = await startVictoriaMetrics({
+          name: 'monitoring-vm',
+          port: c.monitoringVmPort,
+          dataDir: join(dir, 'victoria-metrics'),
+          retentionPeriod: '90d',
+          logFile: join(logDir, 'monitoring-vm.log'),
+          portEnvVar: 'MONITORING_VM_PORT',
+        });
+        return { address: vm.url, pid: vm.process.pid, stop: vm.stop, exited: vm.process.exited };
+      },
+    },
+    {
+      name: 'alertmanager',
+      needsFiles: [MONITORING.alertmanagerTemplate],
+      async start() {
+        mkdirSync(dir, { recursive: true });
+        const configFile = join(dir, 'alertmanager.yml');
+        writeFileSync(
+          configFile,
+          renderAlertmanagerConfig(readFileSync(MONITORING.alertmanagerTemplate, 'utf8'), {
+            brokerAuthPort: c.brokerAuthPort,
+            brokerAuthSecret: secrets.brokerAuthSecret,
+            operatorsWebhookUrl: c.operatorsWebhookUrl,
+          }),
+          { mode: 0o600 },
+        );
+        const p = await startAlertmanager({
+          port: c.alertmanagerPort,
+          configFile,
+          storagePath: join(dir, 'alertmanager'),
+          logFile: join(logDir, 'alertmanager.log'),
+        });
+        return { address: alertmanagerUrl, pid: p.pid, stop: p.stop, exited: p.exited };
+      },
+    },
+    {
+      name: 'vmalert-operators',
+      needsFiles: [MONITORING.operatorRules],
+      dependsOn: ['monitoring-vm'],
+      async start() {
+        const p = await startVmalert({
+          name: 'vmalert-operators',
+          port: c.vmalertOperatorsPort,
+          portEnvVar: 'VMALERT_OPERATORS_PORT',
+          ruleFiles: [MONITORING.operatorRules],
+          datasourceUrl: monitoringVmUrl,
+          notifierUrl: alertmanagerUrl,
+          remoteWriteUrl: monitoringVmUrl,
+          remoteReadUrl: monitoringVmUrl,
+          evaluationInterval: '15s',
+          logFile: join(logDir, 'vmalert-operators.log'),
+        });
+        return { address: url(c.vmalertOperatorsPort), pid: p.pid, stop: p.stop, exited: p.exited };
+      },
+    },
+    {
+      name: 'vmalert-households',
+      needsFiles: [MONITORING.householdRules, MONITORING.recordingRules],
+      dependsOn: ['victoria-metrics'],
+      async start() {
+        const p = await startVmalert({
+          name: 'vmalert-households',
+          port: c.vmalertHouseholdsPort,
+          portEnvVar: 'VMALERT_HOUSEHOLDS_PORT',
+          ruleFiles: [MONITORING.householdRules, MONITORING.recordingRules],
+          // Household rules read the platform's own data and write recording results back there.
+          datasourceUrl: vmUrl,
+          notifierUrl: alertmanagerUrl,
+          remoteWriteUrl: vmUrl,
+          evaluationInterval: '1m',
+          logFile: join(logDir, 'vmalert-households.log'),
+        });
+        return { address: url(c.vmalertHouseholdsPort), pid: p.pid, stop: p.stop, exited: p.exited };
+      },
+    },
+    {
+      name: 'vmagent',
+      needsFiles: [MONITORING.scrapeConfig],
+      dependsOn: ['monitoring-vm'],
+      async start() {
+        const p = await startVmagent({
+          port: c.vmagentPort,
+          scrapeConfigFile: MONITORING.scrapeConfig,
+          remoteWriteUrl: `${monitoringVmUrl}/api/v1/write`,
+          tmpDataPath: join(dir, 'vmagent'),
+          logFile: join(logDir, 'vmagent.log'),
+          env: {
+            SCRAPE_INTERVAL: c.scrapeInterval,
+            COLLECTOR_TARGET: target(c.collectorMetricsPort),
+            API_TARGET: target(c.apiPort),
+            EXPORTER_TARGET: target(c.exporterMetricsPort),
+            RABBITMQ_PROMETHEUS_TARGET: target(c.rabbitmqPrometheusPort),
+            VM_TARGET: target(c.vmPort),
+            MONITORING_VM_TARGET: target(c.monitoringVmPort),
+            VMAGENT_TARGET: target(c.vmagentPort),
+            VMALERT_OPERATORS_TARGET: target(c.vmalertOperatorsPort),
+            VMALERT_HOUSEHOLDS_TARGET: target(c.vmalertHouseholdsPort),
+            ALERTMANAGER_TARGET: target(c.alertmanagerPort),
+          },
+        });
+        return { address: url(c.vmagentPort), pid: p.pid, stop: p.stop, exited: p.exited };
+      },
+    },
+  ];
+}
+
+/** Creates (or repairs) the collector's internal broker user through the management API. */
+async function ensureCollectorUser(rabbit: RabbitMQHandle, password: string): Promise<void> {
+  const auth = `Basic ${Buffer.from(`${rabbit.admin.username}:${rabbit.admin.password}`).toString('base64')}`;
+  const call = async (path: string, body: unknown): Promise<void> => {
+    const res = await fetch(`${rabbit.managementUrl}/api${path}`, {
+      method: 'PUT',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`RabbitMQ management PUT ${path}: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+  };
+  await call(`/users/${COLLECTOR_USER}`, { password, tags: '' });
+  await call(`/permissions/%2F/${COLLECTOR_USER}`, {
+    configure: COLLECTOR_PERMISSION,
+    write: COLLECTOR_PERMISSION,
+    read: COLLECTOR_PERMISSION,
+  });
+}
