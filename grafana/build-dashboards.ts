@@ -1,0 +1,562 @@
+// Dashboards as code. Writes grafana/dashboards/**.json from the
+// definitions below; the JSON files are committed (Grafana provisions
+// files) and grafana/dashboards.test.ts fails when they are stale.
+//   node --import tsx grafana/build-dashboards.ts
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { format, resolveConfig } from 'prettier';
+
+export interface Target {
+  readonly expr: string;
+  readonly legend?: string;
+  /** Instant query: one value per series (stats, gauges). */
+  readonly instant?: boolean;
+  /** Minimum step, e.g. "1d" for daily bars. */
+  readonly interval?: string;
+}
+
+interface PanelSpec {
+  readonly title: string;
+  readonly type: 'timeseries' | 'stat' | 'bargauge' | 'barchart';
+  readonly targets: readonly Target[];
+  readonly unit: string;
+  readonly w: number;
+  readonly h: number;
+  readonly description?: string;
+  /** Panel-relative time, e.g. "now/d" (today so far), "30d". */
+  readonly timeFrom?: string;
+  readonly decimals?: number;
+  readonly stack?: boolean;
+}
+
+interface DashboardSpec {
+  readonly file: string;
+  readonly uid: string;
+  readonly title: string;
+  readonly tags: readonly string[];
+  readonly time: { from: string; to: string };
+  readonly refresh: string;
+  readonly extraVariables?: readonly Record<string, unknown>[];
+  readonly panels: readonly PanelSpec[];
+}
+
+const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
+
+function panel(spec: PanelSpec, id: number, x: number, y: number): Record<string, unknown> {
+  const bars = spec.type === 'barchart';
+  return {
+    id,
+    type: spec.type,
+    title: spec.title,
+    ...(spec.description ? { description: spec.description } : {}),
+    datasource: DATASOURCE,
+    gridPos: { x, y, w: spec.w, h: spec.h },
+    ...(spec.timeFrom ? { timeFrom: spec.timeFrom } : {}),
+    targets: spec.targets.map((t, i) => ({
+      refId: String.fromCharCode(65 + i),
+      datasource: DATASOURCE,
+      expr: t.expr,
+      legendFormat: t.legend ?? '__auto',
+      instant: t.instant ?? false,
+      range: !(t.instant ?? false),
+      ...(t.interval ? { interval: t.interval } : {}),
+    })),
+    fieldConfig: {
+      defaults: {
+        unit: spec.unit,
+        ...(spec.decimals !== undefined ? { decimals: spec.decimals } : {}),
+        ...(spec.type === 'timeseries'
+          ? {
+              custom: {
+                drawStyle: 'line',
+                lineWidth: 1,
+                fillOpacity: spec.stack ? 30 : 10,
+                spanNulls: false,
+                stacking: { mode: spec.stack ? 'normal' : 'none', group: 'A' },
+              },
+            }
+          : {}),
+      },
+      overrides: [],
+    },
+    options:
+      spec.type === 'timeseries'
+        ? { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi' } }
+        : bars
+          ? {
+              xTickLabelRotation: -45,
+              legend: { displayMode: 'list', placement: 'bottom' },
+              stacking: 'normal',
+            }
+          : { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, orientation: 'auto' },
+  };
+}
+
+/** Lays the panels out left to right, wrapping at Grafana's 24 columns. */
+function dashboard(spec: DashboardSpec): Record<string, unknown> {
+  let x = 0;
+  let y = 0;
+  let rowHeight = 0;
+  const panels = spec.panels.map((p, i) => {
+    if (x + p.w > 24) {
+      x = 0;
+      y += rowHeight;
+      rowHeight = 0;
+    }
+    const out = panel(p, i + 1, x, y);
+    x += p.w;
+    rowHeight = Math.max(rowHeight, p.h);
+    return out;
+  });
+  return {
+    uid: spec.uid,
+    title: spec.title,
+    tags: spec.tags,
+    editable: true,
+    schemaVersion: 39,
+    version: 1,
+    timezone: 'browser',
+    time: spec.time,
+    refresh: spec.refresh,
+    templating: {
+      list: [
+        {
+          name: 'datasource',
+          label: 'Data source',
+          type: 'datasource',
+          query: 'prometheus',
+          current: {},
+          hide: 0,
+        },
+        ...(spec.extraVariables ?? []),
+      ],
+    },
+    annotations: { list: [] },
+    panels,
+  };
+}
+
+const KWH = '3600000';
+const RATE = '$__rate_interval';
+
+/**
+ * One household, through the API's Prometheus-compatible endpoint
+ * (`/prometheus`, a household API token): the API adds
+ * extra_label=household=<id> to every query, so no household filter here.
+ * The API's Grafana adapter sets `price_per_kwh` and `currency` from the
+ * household's tariff when it provisions the board. Day and month buckets
+ * follow the browser's time zone only approximately (steps are UTC-aligned);
+ * the portal's energy endpoint is exact.
+ */
+const household: DashboardSpec = {
+  file: 'household/household-energy.json',
+  uid: 'energy-household',
+  title: 'Household energy',
+  tags: ['energy', 'household'],
+  time: { from: 'now/d', to: 'now' },
+  refresh: '1m',
+  extraVariables: [
+    { name: 'price_per_kwh', label: 'Price per kWh', type: 'constant', query: '0.30', hide: 2 },
+    { name: 'currency', label: 'Currency', type: 'constant', query: 'EUR', hide: 2 },
+  ],
+  panels: [
+    {
+      title: 'Power now',
+      type: 'stat',
+      unit: 'watt',
+      w: 6,
+      h: 6,
+      targets: [{ expr: 'sum(energy_socket_power_watts)', instant: true, legend: 'household' }],
+    },
+    {
+      title: 'Power per socket now',
+      type: 'bargauge',
+      unit: 'watt',
+      w: 18,
+      h: 6,
+      targets: [{ expr: 'energy_socket_power_watts', instant: true, legend: '{{device}} / {{socket}}' }],
+    },
+    {
+      title: 'Power today',
+      type: 'timeseries',
+      unit: 'watt',
+      w: 24,
+      h: 9,
+      stack: true,
+      targets: [
+        { expr: 'sum by (device, socket) (energy_socket_power_watts)', legend: '{{device}} / {{socket}}' },
+      ],
+    },
+    {
+      title: 'Energy today',
+      type: 'stat',
+      unit: 'kwatth',
+      decimals: 2,
+      w: 6,
+      h: 5,
+      timeFrom: 'now/d',
+      targets: [
+        { expr: `sum(increase(energy_socket_energy_joules_total[$__range])) / ${KWH}`, instant: true },
+      ],
+    },
+    {
+      title: 'Cost today ($currency)',
+      type: 'stat',
+      unit: 'none',
+      decimals: 2,
+      w: 6,
+      h: 5,
+      timeFrom: 'now/d',
+      targets: [
+        {
+          expr: `sum(increase(energy_socket_energy_joules_total[$__range])) / ${KWH} * $price_per_kwh`,
+          instant: true,
+        },
+      ],
+    },
+    {
+      title: 'Energy this month',
+      type: 'stat',
+      unit: 'kwatth',
+      decimals: 1,
+      w: 6,
+      h: 5,
+      timeFrom: 'now/M',
+      targets: [
+        { expr: `sum(increase(energy_socket_energy_joules_total[$__range])) / ${KWH}`, instant: true },
+      ],
+    },
+    {
+      title: 'Cost this month ($currency)',
+      type: 'stat',
+      unit: 'none',
+      decimals: 2,
+      w: 6,
+      h: 5,
+      timeFrom: 'now/M',
+      targets: [
+        {
+          expr: `sum(increase(energy_socket_energy_joules_total[$__range])) / ${KWH} * $price_per_kwh`,
+          instant: true,
+        },
+      ],
+    },
+    {
+      title: 'kWh per day (last 30 days)',
+      type: 'barchart',
+      unit: 'kwatth',
+      w: 12,
+      h: 9,
+      timeFrom: '30d',
+      targets: [
+        {
+          expr: `sum by (device, socket) (increase(energy_socket_energy_joules_total[1d])) / ${KWH}`,
+          legend: '{{device}} / {{socket}}',
+          interval: '1d',
+        },
+      ],
+    },
+    {
+      title: 'kWh per month (last 12 months)',
+      type: 'barchart',
+      unit: 'kwatth',
+      w: 12,
+      h: 9,
+      timeFrom: '1y',
+      description: 'Buckets of 30 days; the portal shows calendar months exactly.',
+      targets: [
+        {
+          expr: `sum(increase(energy_socket_energy_joules_total[30d])) / ${KWH}`,
+          legend: 'household',
+          interval: '30d',
+        },
+      ],
+    },
+    {
+      title: 'Cost per day ($currency, last 30 days)',
+      type: 'barchart',
+      unit: 'none',
+      decimals: 2,
+      w: 24,
+      h: 8,
+      timeFrom: '30d',
+      targets: [
+        {
+          expr: `sum(increase(energy_socket_energy_joules_total[1d])) / ${KWH} * $price_per_kwh`,
+          legend: 'cost',
+          interval: '1d',
+        },
+      ],
+    },
+  ],
+};
+
+const queues = 'queue=~"energy\\\\.readings\\\\.q.*"';
+
+/** Operators, on the monitoring VictoriaMetrics (what vmagent scraped). */
+const ingest: DashboardSpec = {
+  file: 'operators/ingest.json',
+  uid: 'energy-ops-ingest',
+  title: 'Operators / Ingest pipeline',
+  tags: ['energy', 'operators'],
+  time: { from: 'now-3h', to: 'now' },
+  refresh: '30s',
+  panels: [
+    {
+      title: 'Messages consumed / s',
+      type: 'timeseries',
+      unit: 'short',
+      w: 12,
+      h: 8,
+      targets: [
+        {
+          expr: `sum by (instance) (rate(collector_messages_consumed_total[${RATE}]))`,
+          legend: '{{instance}}',
+        },
+        { expr: `sum(rate(exporter_batches_published_total[${RATE}]))`, legend: 'published by the fleet' },
+      ],
+    },
+    {
+      title: 'Samples written / s',
+      type: 'timeseries',
+      unit: 'short',
+      w: 12,
+      h: 8,
+      targets: [
+        {
+          expr: `sum by (instance) (rate(collector_samples_written_total[${RATE}]))`,
+          legend: '{{instance}}',
+        },
+      ],
+    },
+    {
+      title: 'Ingest lag (reading time → written)',
+      type: 'timeseries',
+      unit: 's',
+      w: 12,
+      h: 8,
+      targets: [0.5, 0.9, 0.99].map((q) => ({
+        expr: `histogram_quantile(${q}, sum by (le) (rate(collector_ingest_lag_seconds_bucket[${RATE}])))`,
+        legend: `p${q * 100}`,
+      })),
+    },
+    {
+      title: 'Queue depth',
+      type: 'timeseries',
+      unit: 'short',
+      w: 12,
+      h: 8,
+      targets: [
+        {
+          expr: `sum by (queue) (rabbitmq_detailed_queue_messages_ready{${queues}})`,
+          legend: '{{queue}} ready',
+        },
+        {
+          expr: `sum by (queue) (rabbitmq_detailed_queue_messages_unacked{${queues}})`,
+          legend: '{{queue}} unacked',
+        },
+      ],
+    },
+    {
+      title: 'Dead letters',
+      type: 'timeseries',
+      unit: 'short',
+      w: 12,
+      h: 8,
+      targets: [
+        {
+          expr: 'sum(rabbitmq_detailed_queue_messages{queue="energy.readings.dead"})',
+          legend: 'in energy.readings.dead',
+        },
+        {
+          expr: `sum by (reason) (rate(collector_rejected_messages_total[${RATE}]))`,
+          legend: 'rejected/s {{reason}}',
+        },
+      ],
+    },
+    {
+      title: 'Remote write errors / s',
+      type: 'timeseries',
+      unit: 'short',
+      w: 12,
+      h: 8,
+      targets: [
+        {
+          expr: `sum by (instance) (rate(collector_remote_write_errors_total[${RATE}]))`,
+          legend: '{{instance}}',
+        },
+      ],
+    },
+    {
+      title: 'RabbitMQ alarms',
+      type: 'stat',
+      unit: 'bool_on_off',
+      w: 12,
+      h: 5,
+      targets: [
+        { expr: 'max(rabbitmq_alarms_memory_used_watermark)', instant: true, legend: 'memory' },
+        { expr: 'max(rabbitmq_alarms_free_disk_space_watermark)', instant: true, legend: 'disk' },
+      ],
+    },
+    {
+      title: 'Targets up',
+      type: 'stat',
+      unit: 'none',
+      w: 12,
+      h: 5,
+      targets: [{ expr: 'min by (job) (up)', instant: true, legend: '{{job}}' }],
+    },
+  ],
+};
+
+const victoriaMetrics: DashboardSpec = {
+  file: 'operators/victoriametrics.json',
+  uid: 'energy-ops-vm',
+  title: 'Operators / VictoriaMetrics',
+  tags: ['energy', 'operators'],
+  time: { from: 'now-6h', to: 'now' },
+  refresh: '1m',
+  panels: [
+    {
+      title: 'Up',
+      type: 'stat',
+      unit: 'none',
+      w: 6,
+      h: 5,
+      targets: [
+        { expr: 'up{job=~"victoriametrics|monitoring-victoriametrics"}', instant: true, legend: '{{job}}' },
+      ],
+    },
+    {
+      title: 'Free disk',
+      type: 'stat',
+      unit: 'bytes',
+      w: 18,
+      h: 5,
+      targets: [{ expr: 'min by (job) (vm_free_disk_space_bytes)', instant: true, legend: '{{job}}' }],
+    },
+    {
+      title: 'Rows inserted / s',
+      type: 'timeseries',
+      unit: 'short',
+      w: 12,
+      h: 8,
+      targets: [{ expr: `sum by (job) (rate(vm_rows_inserted_total[${RATE}]))`, legend: '{{job}}' }],
+    },
+    {
+      title: 'Data size',
+      type: 'timeseries',
+      unit: 'bytes',
+      w: 12,
+      h: 8,
+      targets: [{ expr: 'sum by (job) (vm_data_size_bytes)', legend: '{{job}}' }],
+    },
+    {
+      title: 'Active series (last hour)',
+      type: 'timeseries',
+      unit: 'short',
+      w: 12,
+      h: 8,
+      targets: [
+        { expr: 'sum by (job) (vm_cache_entries{type="storage/hour_metric_ids"})', legend: '{{job}}' },
+      ],
+    },
+    {
+      title: 'HTTP errors / s',
+      type: 'timeseries',
+      unit: 'short',
+      w: 12,
+      h: 8,
+      targets: [
+        {
+          expr: `sum by (job, path) (rate(vm_http_request_errors_total[${RATE}]))`,
+          legend: '{{job}} {{path}}',
+        },
+      ],
+    },
+  ],
+};
+
+const api: DashboardSpec = {
+  file: 'operators/api.json',
+  uid: 'energy-ops-api',
+  title: 'Operators / API',
+  tags: ['energy', 'operators'],
+  time: { from: 'now-3h', to: 'now' },
+  refresh: '30s',
+  panels: [
+    {
+      title: 'Requests / s by route',
+      type: 'timeseries',
+      unit: 'reqps',
+      w: 12,
+      h: 8,
+      targets: [
+        { expr: `sum by (route) (rate(http_requests_total{job="api"}[${RATE}]))`, legend: '{{route}}' },
+      ],
+    },
+    {
+      title: '5xx ratio',
+      type: 'timeseries',
+      unit: 'percentunit',
+      w: 12,
+      h: 8,
+      targets: [
+        {
+          expr: `sum(rate(http_requests_total{job="api",status=~"5.."}[${RATE}])) / sum(rate(http_requests_total{job="api"}[${RATE}]))`,
+          legend: '5xx',
+        },
+      ],
+    },
+    {
+      title: 'Latency p99 by route',
+      type: 'timeseries',
+      unit: 's',
+      w: 12,
+      h: 8,
+      targets: [
+        {
+          expr: `histogram_quantile(0.99, sum by (le, route) (rate(http_request_duration_seconds_bucket{job="api"}[${RATE}])))`,
+          legend: '{{route}}',
+        },
+      ],
+    },
+    {
+      title: 'Failed logins / min',
+      type: 'timeseries',
+      unit: 'short',
+      w: 12,
+      h: 8,
+      targets: [
+        { expr: `sum by (reason) (rate(api_login_failures_total[${RATE}])) * 60`, legend: '{{reason}}' },
+      ],
+    },
+  ],
+};
+
+export const dashboards: readonly DashboardSpec[] = [household, ingest, victoriaMetrics, api];
+
+export const dashboardsDir = new URL('./dashboards/', import.meta.url).pathname;
+
+/**
+ * File path (relative to grafana/dashboards) → JSON text, formatted the way
+ * `prettier --check` wants it, so the committed files pass `npm run check`.
+ */
+export async function renderDashboards(): Promise<Map<string, string>> {
+  const options = await resolveConfig(join(dashboardsDir, 'x.json'));
+  const out = new Map<string, string>();
+  for (const d of dashboards) {
+    out.set(d.file, await format(JSON.stringify(dashboard(d)), { ...options, parser: 'json' }));
+  }
+  return out;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  for (const [file, text] of await renderDashboards()) {
+    const path = join(dashboardsDir, file);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+    console.log(`wrote grafana/dashboards/${file}`);
+  }
+}
