@@ -39,6 +39,16 @@ export async function energyBuckets(
   const endS = Math.min(last.end, Math.ceil(Date.now() / 900_000) * 900_000) / 1000;
   const out: EnergyBucket[] = bs.map((b) => ({ ...b, kwh: 0, cost: 0, sockets: [] }));
   const index = new Map<string, number>();
+  // Every socket shares the quarter's price: look it up once per quarter (Intl is slow).
+  const prices = new Map<number, number>();
+  const price = (ms: number): number => {
+    let p = prices.get(ms);
+    if (p === undefined) {
+      p = priceAt(opts.tariff, ms, opts.timeZone);
+      prices.set(ms, p);
+    }
+    return p;
+  };
   for (let chunk = startS; chunk < endS; chunk += QUARTER_S * MAX_POINTS) {
     const chunkEnd = Math.min(endS, chunk + QUARTER_S * MAX_POINTS);
     const series = await vm.queryRange(
@@ -59,7 +69,7 @@ export async function energyBuckets(
         if (!b || qStart < b.start) continue;
         const kwh = Number(v) / 3_600_000;
         if (!Number.isFinite(kwh)) continue;
-        const cost = kwh * priceAt(opts.tariff, qStart, opts.timeZone);
+        const cost = kwh * price(qStart);
         const key = `${bi}|${device}|${socket}`;
         let i = index.get(key);
         if (i === undefined) {
