@@ -41,8 +41,24 @@ export async function assertPortsFree(service: string, claims: readonly PortClai
   }
 }
 
-/** A port the kernel just handed out on 127.0.0.1 (free now; the caller binds it soon). */
-export function freePort(): Promise<number> {
+const handedOut = new Set<number>();
+
+/**
+ * A port the kernel just handed out on 127.0.0.1 (free now; the caller binds
+ * it soon). Never the same one twice in a process: the kernel readily hands
+ * a just-released port out again before its first taker bound it.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await kernelPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
