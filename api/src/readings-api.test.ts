@@ -172,7 +172,31 @@ test('the Prometheus endpoint is scoped to the household, with an API token as B
   await http().get('/prometheus/api/v1/query?query=up').set('authorization', basic).expect(401);
 });
 
+test('standby: a baseline per socket with yearly kWh and cost; devices show when last seen', async () => {
+  const r = await http().get('/api/v1/readings/standby').set(as(a)).expect(200);
+  assert.deepEqual(
+    r.body.sockets.map((s: { socket: string; name: string; baselineWatts: number }) => [
+      s.socket,
+      s.name,
+      s.baselineWatts,
+    ]),
+    [
+      ['0', 'Kettle', 1500.5],
+      ['1', 'Socket 1', 42],
+    ],
+  );
+  assert.equal(r.body.sockets[1].kwhPerYear, 368.172);
+  assert.equal(r.body.untracked, null);
+  const d = await http().get('/api/v1/devices').set(as(a)).expect(200);
+  assert.ok(Date.now() - Date.parse(d.body.devices[0].lastSeen) < 10 * 60_000);
+});
+
 test('another household never sees or touches this one', async () => {
+  const t = await http().post('/api/v1/household/tokens').set(as(a)).send({ name: 'x' }).expect(201);
+  await http().delete(`/api/v1/household/tokens/${t.body.id}`).set(as(b)).expect(404);
+  await http().delete(`/api/v1/household/members/${a.userId}`).set(as(b)).expect(404);
+  const tokens = await http().get('/api/v1/household/tokens').set(as(b)).expect(200);
+  assert.deepEqual(tokens.body.tokens, []);
   await http().get('/api/v1/devices/pi').set(as(b)).expect(404);
   await http().delete('/api/v1/devices/pi').set(as(b)).expect(404);
   await http().put('/api/v1/devices/pi/sockets/1').set(as(b)).send({ name: 'x' }).expect(404);
