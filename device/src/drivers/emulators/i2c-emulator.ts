@@ -48,7 +48,7 @@ export class EmulatedBus implements I2cBus {
       this.device(address).write(Buffer.from(buffer.subarray(0, length)));
       return Promise.resolve({ bytesWritten: length, buffer });
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
@@ -58,7 +58,7 @@ export class EmulatedBus implements I2cBus {
       data.copy(buffer, 0, 0, length);
       return Promise.resolve({ bytesRead: length, buffer });
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
 }
