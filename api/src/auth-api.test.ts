@@ -183,4 +183,9 @@ test('the error catalogue answers unknown paths with a JSON 404', async () => {
   const o = await http().get('/api/v1/openapi.json').expect(200);
   assert.ok(o.body.paths['/api/v1/readings/live'].get);
   await http().get('/healthz').expect(200);
+  // No VictoriaMetrics behind these deps: not ready, and says why.
+  const ready = await http().get('/readyz').expect(503);
+  assert.deepEqual(ready.body, { status: 'not ready', store: true, victoriaMetrics: false });
+  const m = await http().get('/metrics').expect(200);
+  assert.match(m.text, /http_request_duration_seconds_bucket\{/);
 });
