@@ -166,6 +166,34 @@ test('invites: single use, expire, give the role; viewers only read; owners remo
   const members = await http().get('/api/v1/household/members').set(auth).expect(200);
   assert.equal(members.body.members.length, 2);
   await http().delete(`/api/v1/household/members/${v.body.user.id}`).set(vAuth).expect(403);
+  // Promote to member: may now add devices; disable: every session ends at once.
+  await http()
+    .put(`/api/v1/household/members/${v.body.user.id}`)
+    .set(auth)
+    .send({ role: 'member' })
+    .expect(200);
+  await http().post('/api/v1/devices').set(vAuth).send({ name: 'Pi' }).expect(201);
+  await http()
+    .put(`/api/v1/household/members/${v.body.user.id}`)
+    .set(auth)
+    .send({ householdId: 'x' })
+    .expect(400);
+  await http()
+    .put(`/api/v1/household/members/${v.body.user.id}`)
+    .set(auth)
+    .send({ disabled: true })
+    .expect(200);
+  await http().get('/api/v1/me').set(vAuth).expect(401);
+  await http().post('/api/v1/auth/refresh').send({ refreshToken: v.body.refreshToken }).expect(401);
+  await http()
+    .post('/api/v1/auth/login')
+    .send({ email: accept.email, password: accept.password })
+    .expect(401);
+  await http()
+    .put(`/api/v1/household/members/${v.body.user.id}`)
+    .set(auth)
+    .send({ disabled: false })
+    .expect(200);
   await http().delete(`/api/v1/household/members/${v.body.user.id}`).set(auth).expect(204);
   await http().get('/api/v1/me').set(vAuth).expect(401);
   // Expired invites are refused.

@@ -18,6 +18,14 @@ const inviteBody = validator<{ role: 'member' | 'viewer' }>({
   required: ['role'],
   properties: { role: { type: 'string', enum: ['member', 'viewer'] } },
 });
+const memberBody = validator<{ role?: 'owner' | 'member' | 'viewer'; disabled?: boolean }>({
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    role: { type: 'string', enum: ['owner', 'member', 'viewer'], nullable: true },
+    disabled: { type: 'boolean', nullable: true },
+  },
+});
 const tokenBody = validator<{ name: string }>({
   type: 'object',
   additionalProperties: false,
@@ -52,6 +60,24 @@ export function householdRoutes(router: Router, deps: AppDeps): void {
       throw new ApiError('conflict', 'An owner cannot remove themselves; delete the household instead');
     if (!(await deps.store.removeMembership(target, a.householdId))) throw new ApiError('not_found');
     ctx.status = 204;
+  });
+
+  // Owners change a member's role or disable the account; disabling ends every session at once.
+  router.put('/api/v1/household/members/:userId', user, requireRole('owner'), async (ctx: Context) => {
+    const a = authOf(ctx);
+    const target = param(ctx, 'userId');
+    const b = memberBody(await readJson(ctx, 4096));
+    if (target === a.userId)
+      throw new ApiError('conflict', 'Owners cannot change their own role or disable themselves');
+    const m = await deps.store.membershipOf(target);
+    if (!m || m.householdId !== a.householdId) throw new ApiError('not_found');
+    if (b.role) await deps.store.setRole(target, a.householdId, b.role);
+    if (b.disabled !== undefined) {
+      await deps.store.setUserDisabled(target, b.disabled);
+      if (b.disabled) await deps.store.revokeUserSessions(target, now());
+    }
+    const u = await deps.store.userById(target);
+    ctx.body = { userId: target, email: u?.email, role: b.role ?? m.role, disabled: u?.disabled ?? false };
   });
 
   router.post('/api/v1/household/invites', user, requireRole('owner'), async (ctx: Context) => {

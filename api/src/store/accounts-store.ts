@@ -131,6 +131,7 @@ export interface AccountsStore {
   membershipOf(userId: string): Promise<Membership | undefined>;
   members(householdId: string): Promise<(Membership & { email: string })[]>;
   removeMembership(userId: string, householdId: string): Promise<boolean>;
+  setRole(userId: string, householdId: string, role: Role): Promise<boolean>;
 
   createRefreshToken(t: Omit<RefreshToken, 'usedAt' | 'revokedAt'>): Promise<void>;
   refreshTokenByHash(hash: string): Promise<RefreshToken | undefined>;

@@ -271,6 +271,10 @@ export class MongoStore implements AccountsStore {
     return true;
   }
 
+  async setRole(userId: string, householdId: string, role: Membership['role']): Promise<boolean> {
+    return (await this.m.Membership.updateOne({ userId, householdId }, { role })).matchedCount === 1;
+  }
+
   private refresh(r: Doc): RefreshToken {
     return {
       id: str(r._id),

@@ -269,6 +269,17 @@ export class SqliteStore implements AccountsStore {
     return Promise.resolve(n > 0);
   }
 
+  setRole(userId: string, householdId: string, role: Role): Promise<boolean> {
+    return Promise.resolve(
+      this.run(
+        'UPDATE memberships SET role = ? WHERE user_id = ? AND household_id = ?',
+        role,
+        userId,
+        householdId,
+      ) === 1,
+    );
+  }
+
   createRefreshToken(t: Omit<RefreshToken, 'usedAt' | 'revokedAt'>): Promise<void> {
     this.run(
       'INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at) VALUES (?, ?, ?, ?, ?)',

@@ -36,6 +36,9 @@ export function storeContract(name: string, open: () => Promise<AccountsStore>):
     assert.deepEqual(await s.membershipOf(user), { userId: user, householdId: hh, role: 'owner' });
     await s.setPasswordHash(user, 'new');
     assert.equal((await s.userById(user))?.passwordHash, 'new');
+    assert.equal(await s.setRole(user, hh, 'viewer'), true);
+    assert.equal((await s.membershipOf(user))?.role, 'viewer');
+    assert.equal(await s.setRole(user, id(), 'owner'), false);
     await s.setUserDisabled(user, true);
     assert.equal((await s.userById(user))?.disabled, true);
   });
