@@ -26,7 +26,7 @@ export type MeterConfig =
       readonly muxAddress?: number;
     }
   | {
-      readonly type: 'ina219' | 'ina226';
+      readonly type: 'ina219' | 'ina226' | 'mcp39f521';
       readonly bus: number;
       readonly address: number;
       readonly socket: number;
@@ -145,11 +145,17 @@ function parseMeters(raw: string, username: string, problems: string[]): MeterCo
       }
       case 'ina219':
       case 'ina226':
-        out.push({ type: m.type, bus: int(m.bus, 1), address: int(m.address, 0x40), socket: firstSocket });
+      case 'mcp39f521':
+        out.push({
+          type: m.type,
+          bus: int(m.bus, 1),
+          address: int(m.address, m.type === 'mcp39f521' ? 0x74 : 0x40),
+          socket: firstSocket,
+        });
         break;
       default:
         problems.push(
-          `${where}.type must be one of simulator, shelly-gen2, tasmota, ade7953, ina219, ina226`,
+          `${where}.type must be one of simulator, shelly-gen2, tasmota, ade7953, mcp39f521, ina219, ina226`,
         );
     }
   });
