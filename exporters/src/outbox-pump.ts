@@ -3,6 +3,9 @@ import type { ExporterMetrics } from './metrics.js';
 import type { Outbox, OutboxEntry } from './outbox.js';
 import type { OutgoingBatch, PublishOutcome } from './publisher.js';
 
+/** Batches kept in memory when the outbox cannot write (full disk): about a week of minutes. */
+const MEMORY_RETRY_LIMIT = 10_000;
+
 export interface PumpSink {
   waitReady(timeoutMs?: number): Promise<boolean>;
   publish(b: OutgoingBatch, waitMs?: number): Promise<PublishOutcome>;
@@ -97,6 +100,10 @@ export class OutboxPump {
             log.warn({ err: err instanceof Error ? err.message : String(err) }, 'outbox delete failed');
           }
           metrics.published.inc();
+        } else if (e.id < 0) {
+          // Held in memory only (the disk refused it): retry it, within a bound.
+          if (this.live.length < MEMORY_RETRY_LIMIT) this.live.push(e);
+          else metrics.outboxDropped.inc({ reason: 'memory-overflow' });
         } else {
           // Go over the backlog again from the oldest.
           this.cursor = 0;
