@@ -53,12 +53,16 @@ function observe(deps: AppDeps) {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       deps.metrics.httpRequests.inc({ route: String(route), method: ctx.method, status: String(ctx.status) });
       deps.metrics.httpDuration.observe({ route: String(route), method: ctx.method }, seconds);
-      if (route !== '/metrics' && route !== '/healthz') {
-        deps.logger.debug(
-          { reqId: id, method: ctx.method, route, status: ctx.status, ms: Math.round(seconds * 1000) },
-          'request',
-        );
-      }
+      // Refusals are worth a line at info (who is probing what); successes only at debug. Never bodies.
+      const line = {
+        reqId: id,
+        method: ctx.method,
+        route,
+        status: ctx.status,
+        ms: Math.round(seconds * 1000),
+      };
+      if (ctx.status >= 400) deps.logger.info(line, 'request refused');
+      else if (route !== '/metrics' && route !== '/healthz') deps.logger.debug(line, 'request');
     }
   };
 }
