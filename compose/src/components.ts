@@ -9,6 +9,7 @@ import {
   type RabbitMQHandle,
 } from '@energy/lib/services/index';
 import { renderAlertmanagerConfig } from './alertmanager-config.js';
+import { COLLECTOR_USER, ensureCollectorUser } from './broker-users.js';
 import type { Component } from './component.js';
 import { runNodeJob, startNodeService } from './node-service.js';
 import { ENTRY, MONITORING } from './repo-paths.js';
@@ -21,10 +22,6 @@ export interface StackContext {
   /** The seed's `Portal: ...  login: ...` line. */
   portalLine?: string;
 }
-
-/** The broker user the collector consumes and declares topology as: only its own exchanges and queues. */
-export const COLLECTOR_USER = 'collector';
-export const COLLECTOR_PERMISSION = '^(energy\\..*|amq\\..*)$';
 
 const url = (port: number): string => `http://127.0.0.1:${port}`;
 const target = (port: number): string => `127.0.0.1:${port}`;
@@ -72,7 +69,10 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
           },
         });
         try {
-          await ensureCollectorUser(rabbit, secrets.collectorPassword);
+          await ensureCollectorUser(
+            { managementUrl: rabbit.managementUrl, admin: rabbit.admin },
+            secrets.collectorPassword,
+          );
         } catch (err) {
           await rabbit.stop();
           throw err;
@@ -316,24 +316,4 @@ function monitoringComponents(c: StackConfig, secrets: StackSecrets, logDir: str
       },
     },
   ];
-}
-
-/** Creates (or repairs) the collector's internal broker user through the management API. */
-async function ensureCollectorUser(rabbit: RabbitMQHandle, password: string): Promise<void> {
-  const auth = `Basic ${Buffer.from(`${rabbit.admin.username}:${rabbit.admin.password}`).toString('base64')}`;
-  const call = async (path: string, body: unknown): Promise<void> => {
-    const res = await fetch(`${rabbit.managementUrl}/api${path}`, {
-      method: 'PUT',
-      headers: { authorization: auth, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`RabbitMQ management PUT ${path}: ${res.status} ${await res.text()}`);
-    await res.arrayBuffer();
-  };
-  await call(`/users/${COLLECTOR_USER}`, { password, tags: '' });
-  await call(`/permissions/%2F/${COLLECTOR_USER}`, {
-    configure: COLLECTOR_PERMISSION,
-    write: COLLECTOR_PERMISSION,
-    read: COLLECTOR_PERMISSION,
-  });
 }
