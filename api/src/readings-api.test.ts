@@ -61,15 +61,15 @@ after(async () => {
 test('live: the last watts of each socket of the caller household only, with socket names', async () => {
   const r = await http().get('/api/v1/readings/live').set(as(a)).expect(200);
   assert.deepEqual(
-    r.body.sockets.map((s: { device: string; socket: string; name: string; watts: number }) => [
+    r.body.sockets.map((s: { device: string; socket: number; name: string; watts: number }) => [
       s.device,
       s.socket,
       s.name,
       s.watts,
     ]),
     [
-      ['pi', '0', 'Kettle', 1500.5],
-      ['pi', '1', 'Socket 1', 42],
+      ['pi', 0, 'Kettle', 1500.5],
+      ['pi', 1, 'Socket 1', 42],
     ],
   );
   assert.match(r.body.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
@@ -116,7 +116,7 @@ test('energy: kWh per hour from the counter, priced by the time-of-use tariff', 
   assert.equal(day.body.buckets.length, 1);
   assert.equal(day.body.buckets[0].kwh, 2);
   assert.equal(day.body.buckets[0].cost, 0.4);
-  assert.deepEqual(day.body.buckets[0].sockets, [{ device: 'pi', socket: '0', kwh: 2, cost: 0.4 }]);
+  assert.deepEqual(day.body.buckets[0].sockets, [{ device: 'pi', socket: 0, kwh: 2, cost: 0.4 }]);
   const csv = await http()
     .get(`/api/v1/readings/export.csv?bucket=day&from=${from}&to=${to}`)
     .set(as(a))
@@ -175,14 +175,14 @@ test('the Prometheus endpoint is scoped to the household, with an API token as B
 test('standby: a baseline per socket with yearly kWh and cost; devices show when last seen', async () => {
   const r = await http().get('/api/v1/readings/standby').set(as(a)).expect(200);
   assert.deepEqual(
-    r.body.sockets.map((s: { socket: string; name: string; baselineWatts: number }) => [
+    r.body.sockets.map((s: { socket: number; name: string; baselineWatts: number }) => [
       s.socket,
       s.name,
       s.baselineWatts,
     ]),
     [
-      ['0', 'Kettle', 1500.5],
-      ['1', 'Socket 1', 42],
+      [0, 'Kettle', 1500.5],
+      [1, 'Socket 1', 42],
     ],
   );
   assert.equal(r.body.sockets[1].kwhPerYear, 368.172);

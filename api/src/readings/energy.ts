@@ -8,7 +8,7 @@ const MAX_POINTS = 10_000;
 
 export interface SocketEnergy {
   readonly device: string;
-  readonly socket: string;
+  readonly socket: number;
   kwh: number;
   cost: number;
 }
@@ -60,7 +60,7 @@ export async function energyBuckets(
     );
     for (const s of series) {
       const device = s.metric.device ?? '';
-      const socket = s.metric.socket ?? '';
+      const socket = Number(s.metric.socket);
       let bi = 0;
       for (const [t, v] of s.values) {
         const qStart = (t - QUARTER_S) * 1000;
@@ -89,7 +89,7 @@ export async function energyBuckets(
   for (const b of out) {
     b.kwh = round6(b.kwh);
     b.cost = roundMoney(b.cost);
-    b.sockets.sort((x, y) => x.device.localeCompare(y.device) || Number(x.socket) - Number(y.socket));
+    b.sockets.sort((x, y) => x.device.localeCompare(y.device) || x.socket - y.socket);
     for (const s of b.sockets) {
       s.kwh = round6(s.kwh);
       s.cost = roundMoney(s.cost);

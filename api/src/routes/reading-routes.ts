@@ -18,7 +18,7 @@ const MAX_SPAN: Record<Bucket, number> = {
   month: 3700 * DAY,
 };
 
-type Names = (device: string, socket: string) => { name: string; role: string };
+type Names = (device: string, socket: number) => { name: string; role: string };
 
 function socketNames(devices: readonly Device[]): Names {
   const m = new Map<string, { name: string; role: string }>();
@@ -27,8 +27,8 @@ function socketNames(devices: readonly Device[]): Names {
   return (device, socket) => m.get(`${device}|${socket}`) ?? { name: `Socket ${socket}`, role: 'socket' };
 }
 
-const bySocket = (a: { device: string; socket: string }, b: { device: string; socket: string }): number =>
-  a.device.localeCompare(b.device) || Number(a.socket) - Number(b.socket);
+const bySocket = (a: { device: string; socket: number }, b: { device: string; socket: number }): number =>
+  a.device.localeCompare(b.device) || a.socket - b.socket;
 
 async function context(
   deps: AppDeps,
@@ -65,7 +65,7 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
     const sockets = vals
       .map((s) => {
         const device = s.metric.device ?? '';
-        const socket = s.metric.socket ?? '';
+        const socket = Number(s.metric.socket);
         const t = at.get(`${device}|${socket}`);
         return {
           device,
@@ -111,7 +111,7 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
       series: series
         .map((s) => {
           const device = s.metric.device ?? '';
-          const socket = s.metric.socket ?? '';
+          const socket = Number(s.metric.socket);
           const byT = new Map(s.values.map(([t, v]) => [t, Number(v)]));
           return {
             device,
@@ -187,7 +187,7 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
     const all = rows
       .map((s) => {
         const device = s.metric.device ?? '';
-        const socket = s.metric.socket ?? '';
+        const socket = Number(s.metric.socket);
         const n = names(device, socket);
         const w = Math.round(Number(s.value[1]) * 1000) / 1000;
         return { device, socket, name: n.name, role: n.role, baselineWatts: w, ...yearly(w) };

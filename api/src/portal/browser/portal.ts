@@ -78,7 +78,7 @@ const time = (iso: string | null): string => (iso ? new Date(iso).toLocaleTimeSt
 async function loadLive(): Promise<void> {
   const live = await api<{
     at: string;
-    sockets: { device: string; socket: string; name: string; watts: number; at: string | null }[];
+    sockets: { device: string; socket: number; name: string; watts: number; at: string | null }[];
   }>('/api/v1/readings/live');
   const body = $<HTMLTableElement>('live').tBodies[0];
   if (!body) return;
