@@ -1,0 +1,47 @@
+import { loadConfigOrExit } from '@energy/lib/config';
+import { createLogger } from '@energy/lib/logger';
+import { startTracing } from '@energy/lib/tracing';
+import { COLLECTOR_CONFIG } from './config.js';
+import { Collector } from './consumer.js';
+import { startHttpServer } from './http-server.js';
+import { httpGatewayDeviceLister, IdentityResolver } from './identity.js';
+import { createCollectorMetrics } from './metrics.js';
+import { RemoteWriteClient } from './remote-write-client.js';
+import { DEFAULT_LIMITS } from './validate.js';
+
+const config = loadConfigOrExit(COLLECTOR_CONFIG);
+const tracing = startTracing('collector');
+const log = createLogger('collector');
+const metrics = createCollectorMetrics(undefined, true);
+const writer = new RemoteWriteClient(config.vmUrl);
+const collector = new Collector({
+  amqpUrl: config.amqpUrl,
+  topology: { queue: config.queue, shards: config.shards, deliveryLimit: config.deliveryLimit },
+  ...(config.consumeQueues ? { consumeQueues: config.consumeQueues.split(',').map((q) => q.trim()) } : {}),
+  prefetch: config.prefetch,
+  batchMessages: config.batchMessages,
+  flushIntervalMs: config.flushIntervalMs,
+  maxWritesInFlight: config.maxWritesInFlight,
+  limits: { ...DEFAULT_LIMITS, maxAgeS: config.maxAgeDays * 86400 },
+  writer,
+  identity: new IdentityResolver(httpGatewayDeviceLister(config.internalApiUrl, config.brokerAuthSecret)),
+  metrics,
+  logger: log,
+});
+
+const server = await startHttpServer(config.metricsPort, metrics.registry, () => collector.ready);
+log.info({ port: config.metricsPort }, 'metrics listening');
+await collector.start();
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'stopping');
+  await collector.stop();
+  writer.close();
+  server.close();
+  await tracing.shutdown();
+  process.exit(0);
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void shutdown(sig));
