@@ -15,8 +15,7 @@ import {
 import { assertExactBatches } from './exact.js';
 import { outboxBatches } from './outbox-reader.js';
 
-const contiguous = (bs: readonly ReadingBatch[]): number[] =>
-  Array.from({ length: bs.length }, (_, i) => i + 1);
+const oneTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
 
 test('exporter SIGKILLed mid-replay and restarted: nothing lost, a duplicate at most; new boot id, counter restarts', async () => {
   await testRabbitMQ();
