@@ -4,6 +4,7 @@ import Koa, { type Context, type Next } from 'koa';
 import compress from 'koa-compress';
 import type { AppDeps } from './deps.js';
 import { ApiError, errorBody } from './errors.js';
+import { traceRequests } from './http/tracing.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { deviceRoutes } from './routes/device-routes.js';
 import { householdRoutes } from './routes/household-routes.js';
@@ -20,6 +21,7 @@ export function buildApp(deps: AppDeps): Koa {
   const app = new Koa({ proxy: false });
   const router = new Router();
 
+  app.use(traceRequests());
   app.use(observe(deps));
   app.use(errors(deps));
   app.use(compress({ threshold: 1024 }));

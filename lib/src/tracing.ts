@@ -1,10 +1,11 @@
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 /**
  * Starts OpenTelemetry tracing when the standard OTEL_* variables ask for it
  * (an OTLP endpoint or OTEL_TRACES_EXPORTER), or when a test hands in an
- * exporter. Off otherwise: spans made through @opentelemetry/api are no-ops.
+ * exporter (exported span by span, so the test sees every span at once).
+ * Off otherwise: spans made through @opentelemetry/api are no-ops.
  */
 export function startTracing(
   serviceName: string,
@@ -19,7 +20,7 @@ export function startTracing(
   if (!wanted || env.OTEL_SDK_DISABLED === 'true') return { shutdown: async () => {} };
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ?? serviceName,
-    ...(opts.exporter ? { traceExporter: opts.exporter } : {}),
+    ...(opts.exporter ? { spanProcessors: [new SimpleSpanProcessor(opts.exporter)] } : {}),
     instrumentations: [],
   });
   sdk.start();
