@@ -9,3 +9,4 @@ export { Ina2xxMeter } from './drivers/ina2xx.js';
 export { ShellyGen2Meter } from './drivers/shelly-gen2.js';
 export { TasmotaMeter } from './drivers/tasmota.js';
 export { openI2cBus, type I2cBus } from './drivers/i2c.js';
+export { SmlMeter } from './drivers/sml-meter.js';

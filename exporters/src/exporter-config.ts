@@ -17,6 +17,8 @@ export type MeterConfig =
       readonly firstSocket: number;
     }
   | { readonly type: 'tasmota'; readonly url: string; readonly firstSocket: number }
+  /** Whole-house meter through an optical head (serial port set to 9600 8N1 raw beforehand). */
+  | { readonly type: 'sml'; readonly device: string; readonly socket: number }
   | {
       readonly type: 'ade7953';
       readonly bus: number;
@@ -130,6 +132,11 @@ function parseMeters(raw: string, username: string, problems: string[]): MeterCo
         }
         break;
       }
+      case 'sml':
+        if (typeof m.device !== 'string' || m.device === '')
+          problems.push(`${where}.device must be a serial device path`);
+        out.push({ type: 'sml', device: String(m.device), socket: firstSocket });
+        break;
       case 'ade7953': {
         const muxChannels = Array.isArray(m.muxChannels) ? m.muxChannels.map(Number) : undefined;
         if (muxChannels?.some((c) => !Number.isInteger(c) || c < 0 || c > 7))
@@ -155,7 +162,7 @@ function parseMeters(raw: string, username: string, problems: string[]): MeterCo
         break;
       default:
         problems.push(
-          `${where}.type must be one of simulator, shelly-gen2, tasmota, ade7953, mcp39f521, ina219, ina226`,
+          `${where}.type must be one of simulator, shelly-gen2, tasmota, sml, ade7953, mcp39f521, ina219, ina226`,
         );
     }
   });

@@ -7,6 +7,8 @@ import { ShellyGen2Meter } from '@energy/device/drivers/shelly-gen2';
 import { TasmotaMeter } from '@energy/device/drivers/tasmota';
 import { Tca9548a } from '@energy/device/drivers/tca9548a';
 import type { PromisifiedBus } from 'i2c-bus';
+import { createReadStream } from 'node:fs';
+import { SmlMeter } from '@energy/device/drivers/sml-meter';
 import type { MeterConfig } from './exporter-config.js';
 
 const buses = new Map<number, Promise<PromisifiedBus>>();
@@ -30,6 +32,8 @@ export async function createHardwareMeter(
       return new ShellyGen2Meter({ url: c.url, channels: c.channels, firstSocket: c.firstSocket });
     case 'tasmota':
       return new TasmotaMeter({ url: c.url, firstSocket: c.firstSocket });
+    case 'sml':
+      return new SmlMeter({ input: createReadStream(c.device), socket: c.socket });
     case 'ade7953': {
       const b = await bus(c.bus);
       return new Ade7953Meter(b, {
