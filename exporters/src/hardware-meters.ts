@@ -6,15 +6,15 @@ import { Mcp39f521Meter } from '@energy/device/drivers/mcp39f521';
 import { ShellyGen2Meter } from '@energy/device/drivers/shelly-gen2';
 import { TasmotaMeter } from '@energy/device/drivers/tasmota';
 import { Tca9548a } from '@energy/device/drivers/tca9548a';
-import type { PromisifiedBus } from 'i2c-bus';
 import { createReadStream } from 'node:fs';
 import { SmlMeter } from '@energy/device/drivers/sml-meter';
 import type { MeterConfig } from './exporter-config.js';
 
-const buses = new Map<number, Promise<PromisifiedBus>>();
+type Bus = Awaited<ReturnType<typeof openI2cBus>>;
+const buses = new Map<number, Promise<Bus>>();
 
 /** One open handle per I2C bus, shared by every chip on it. */
-function bus(n: number): Promise<PromisifiedBus> {
+function bus(n: number): Promise<Bus> {
   let b = buses.get(n);
   if (!b) {
     b = openI2cBus(n);
