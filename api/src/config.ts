@@ -14,6 +14,10 @@ export interface ApiConfig {
   readonly rabbitmqAdminUser: string | undefined;
   readonly rabbitmqAdminPassword: string | undefined;
   readonly grafanaUrl: string | undefined;
+  readonly grafanaAdminUser: string | undefined;
+  readonly grafanaAdminPassword: string | undefined;
+  /** The API's base URL as Grafana reaches it; default http://127.0.0.1:<API_PORT>. */
+  readonly grafanaDatasourceUrl: string | undefined;
   readonly loginPerPair: number;
   readonly loginPerAccount: number;
   readonly loginPerAddress: number;
@@ -33,6 +37,9 @@ export const CONFIG_SPEC: Spec<ApiConfig> = {
   rabbitmqAdminUser: ['RABBITMQ_ADMIN_USER', field.optionalString()],
   rabbitmqAdminPassword: ['RABBITMQ_ADMIN_PASSWORD', field.optionalString()],
   grafanaUrl: ['GRAFANA_URL', field.optionalString()],
+  grafanaAdminUser: ['GRAFANA_ADMIN_USER', field.optionalString()],
+  grafanaAdminPassword: ['GRAFANA_ADMIN_PASSWORD', field.optionalString()],
+  grafanaDatasourceUrl: ['GRAFANA_DATASOURCE_URL', field.optionalString()],
   loginPerPair: ['LOGIN_LIMIT_PER_ACCOUNT_ADDRESS', field.int(5, 1)],
   loginPerAccount: ['LOGIN_LIMIT_PER_ACCOUNT', field.int(50, 1)],
   loginPerAddress: ['LOGIN_LIMIT_PER_ADDRESS', field.int(100, 1)],

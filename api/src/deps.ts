@@ -5,6 +5,7 @@ import type { ApiMetrics } from './metrics.js';
 import type { VmClient } from './readings/vm-client.js';
 import type { AccountsStore, Role } from './store/accounts-store.js';
 import type { BrokerAdmin } from './broker/broker-admin.js';
+import type { GrafanaProvisioner } from './grafana/grafana-provisioner.js';
 
 /** Everything the app needs from outside; main.ts builds it, tests build their own. */
 export interface AppDeps {
@@ -17,6 +18,8 @@ export interface AppDeps {
   /** The AMQP URL devices are told to connect to. */
   readonly brokerPublicUrl: string;
   readonly brokerAdmin?: BrokerAdmin | undefined;
+  /** Per-household Grafana organisations; absent means NoGrafana (GRAFANA_URL unset). */
+  readonly grafana?: GrafanaProvisioner | undefined;
   /** Compiled portal files (index.html, portal.js, ...) by name; absent in tests of the API alone. */
   readonly portal?: ReadonlyMap<string, { type: string; body: Buffer }> | undefined;
   readonly now?: () => Date;

@@ -17,10 +17,13 @@ export const ERRORS = {
   not_found: { status: 404, message: 'Not found' },
   email_taken: { status: 409, message: 'An account with this email already exists' },
   conflict: { status: 409, message: 'The request conflicts with the current state' },
+  grafana_not_configured: { status: 409, message: 'This server has no Grafana configured (GRAFANA_URL)' },
   payload_too_large: { status: 413, message: 'The request body is too large' },
   throttled: { status: 429, message: 'Too many attempts; try again later' },
   internal: { status: 500, message: 'Something went wrong on our side' },
+  grafana_refused: { status: 502, message: 'Grafana refused the provisioning; an operator must look' },
   upstream_unavailable: { status: 503, message: 'A backing service is unavailable' },
+  grafana_unavailable: { status: 503, message: 'Grafana is unavailable; try again later' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -11,6 +11,8 @@ import { BrokerAdmin } from './broker/broker-admin.js';
 import { buildInternalApp } from './broker/internal-app.js';
 import { CONFIG_SPEC } from './config.js';
 import type { AppDeps } from './deps.js';
+import { NoGrafana, type GrafanaProvisioner } from './grafana/grafana-provisioner.js';
+import { HttpGrafana } from './grafana/http-grafana.js';
 import { loadJwtSecret } from './jwt-secret.js';
 import { createMetrics } from './metrics.js';
 import { loadPortal } from './portal/load-portal.js';
@@ -22,6 +24,7 @@ const config = loadConfigOrExit(CONFIG_SPEC);
 const logger = createLogger('api');
 mkdirSync(config.stateDir, { recursive: true });
 const metrics = createMetrics();
+const grafana = grafanaFrom();
 const store = await openStore({ mongodbUri: config.mongodbUri, stateDir: config.stateDir });
 const deps: AppDeps = {
   store,
@@ -40,6 +43,7 @@ const deps: AppDeps = {
     config.rabbitmqManagementUrl && config.rabbitmqAdminUser && config.rabbitmqAdminPassword
       ? new BrokerAdmin(config.rabbitmqManagementUrl, config.rabbitmqAdminUser, config.rabbitmqAdminPassword)
       : undefined,
+  grafana,
   portal: await loadPortal(logger),
 };
 
@@ -76,6 +80,30 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     internal.closeAllConnections();
     void Promise.allSettled([store.close(), tracing.shutdown()]).then(() => process.exit(0));
   });
+}
+
+/** HttpGrafana when GRAFANA_URL is set (then the admin credentials are required), else NoGrafana. */
+function grafanaFrom(): GrafanaProvisioner {
+  if (!config.grafanaUrl) {
+    logger.info('GRAFANA_URL is not set: no per-household Grafana provisioning');
+    return new NoGrafana();
+  }
+  if (!config.grafanaAdminUser || !config.grafanaAdminPassword) {
+    logger.fatal('GRAFANA_URL is set: GRAFANA_ADMIN_USER and GRAFANA_ADMIN_PASSWORD are required too');
+    process.exit(1);
+  }
+  try {
+    return new HttpGrafana({
+      url: config.grafanaUrl,
+      adminUser: config.grafanaAdminUser,
+      adminPassword: config.grafanaAdminPassword,
+      apiUrl: config.grafanaDatasourceUrl ?? `http://127.0.0.1:${config.apiPort}`,
+    });
+  } catch (err) {
+    // The household board is read at start: a missing grafana/ folder is a deployment error.
+    logger.fatal({ err }, 'the household Grafana board cannot be loaded');
+    process.exit(1);
+  }
 }
 
 function handler(app: { callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void> }) {

@@ -7,10 +7,18 @@ import type { AppDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { readJson } from '../http/body.js';
 import { validator } from '../http/validate.js';
-import { DEFAULT_TARIFF, tariffSchema, tariffProblem, type Tariff } from '../readings/tariff.js';
+import {
+  GrafanaError,
+  GrafanaNotConfiguredError,
+  NoGrafana,
+  type GrafanaHousehold,
+} from '../grafana/grafana-provisioner.js';
+import { DEFAULT_TARIFF, priceAt, tariffSchema, tariffProblem, type Tariff } from '../readings/tariff.js';
 import { householdJson, userJson } from './auth-routes.js';
 
 export const INVITE_HOURS = 72;
+/** The household API token Grafana's datasource holds; one at a time. */
+export const GRAFANA_TOKEN_NAME = 'grafana';
 
 const inviteBody = validator<{ role: 'member' | 'viewer' }>({
   type: 'object',
@@ -34,9 +42,34 @@ const tokenBody = validator<{ name: string }>({
 });
 const tariffBody = validator<Tariff>(tariffSchema);
 
+/** GrafanaErrors become a clear answer; anything else stays an internal error. */
+function grafanaApiError(err: unknown): unknown {
+  if (err instanceof GrafanaNotConfiguredError)
+    return new ApiError('grafana_not_configured', undefined, {}, { cause: err });
+  if (err instanceof GrafanaError)
+    return new ApiError(
+      err.retryable ? 'grafana_unavailable' : 'grafana_refused',
+      undefined,
+      {},
+      { cause: err },
+    );
+  return err;
+}
+
 export function householdRoutes(router: Router, deps: AppDeps): void {
   const user = requireUser(deps);
   const now = (): Date => deps.now?.() ?? new Date();
+  const grafana = deps.grafana ?? new NoGrafana();
+
+  async function deleteGrafanaOrg(hh: string): Promise<string> {
+    if (!grafana.configured) return 'none provisioned';
+    try {
+      return (await grafana.deleteHousehold(hh)).deleted ? 'organisation deleted' : 'none provisioned';
+    } catch (err) {
+      deps.logger.warn({ err, household: hh }, 'grafana organisation not deleted');
+      throw grafanaApiError(err);
+    }
+  }
 
   router.get('/api/v1/me', user, async (ctx: Context) => {
     const a = authOf(ctx);
@@ -144,10 +177,50 @@ export function householdRoutes(router: Router, deps: AppDeps): void {
     const devices = await deps.store.devices(hh);
     // Series first: if the store is down the household stays whole and the owner can retry.
     await deps.vm.deleteHousehold(hh);
+    // Grafana before the store too: its datasource holds a token of this household.
+    const grafanaGone = await deleteGrafanaOrg(hh);
     const deleted = await deps.store.deleteHousehold(hh);
     for (const d of devices) {
       await deps.brokerAdmin?.closeConnectionsOf(`${hh}.${d.id}`).catch(() => 0);
     }
-    ctx.body = { deleted: { household: hh, ...deleted, series: true, grafana: 'none provisioned' } };
+    ctx.body = { deleted: { household: hh, ...deleted, series: true, grafana: grafanaGone } };
+  });
+
+  // A fresh read-only token for the datasource, then the organisation, datasource and board.
+  // The previous grafana token is revoked only once Grafana holds the new one.
+  router.post('/api/v1/household/grafana', user, requireRole('owner'), async (ctx: Context) => {
+    const hh = authOf(ctx).householdId;
+    if (!grafana.configured) throw grafanaApiError(new GrafanaNotConfiguredError());
+    const h = await deps.store.householdById(hh);
+    if (!h) throw new ApiError('invalid_token');
+    const before = (await deps.store.apiTokens(hh)).filter((t) => t.name === GRAFANA_TOKEN_NAME);
+    const token = newSecret(API_TOKEN_PREFIX);
+    const id = newId();
+    await deps.store.createApiToken({
+      id,
+      householdId: hh,
+      name: GRAFANA_TOKEN_NAME,
+      tokenHash: sha256(token),
+      createdAt: now(),
+    });
+    let out: GrafanaHousehold;
+    try {
+      out = await grafana.provisionHousehold(
+        {
+          id: h.id,
+          name: h.name,
+          timeZone: h.timeZone,
+          currency: h.currency,
+          pricePerKwh: priceAt((h.tariff as Tariff | null) ?? DEFAULT_TARIFF, now().getTime(), h.timeZone),
+        },
+        token,
+      );
+    } catch (err) {
+      deps.logger.warn({ err, household: hh }, 'grafana provisioning failed');
+      await deps.store.deleteApiToken(hh, id);
+      throw grafanaApiError(err);
+    }
+    for (const t of before) await deps.store.deleteApiToken(hh, t.id);
+    ctx.body = { url: out.url, orgId: out.orgId, dashboardUid: out.dashboardUid };
   });
 }
