@@ -16,7 +16,7 @@ import { assertExactBatches } from './exact.js';
 
 const OUTAGE_S = Number(process.env.FAULT_OUTAGE_SECONDS ?? 60);
 
-test(`broker stopped for ${OUTAGE_S} s: the exporter keeps sampling, every batch arrives afterwards`, async () => {
+test(`broker blocks, then stops for ${OUTAGE_S} s: the exporter keeps sampling, every batch arrives afterwards`, async () => {
   const baseDir = mkdtempSync('/tmp/energy-exporter-fault-');
   const opts: RabbitMQOptions = {
     baseDir,
@@ -45,6 +45,20 @@ test(`broker stopped for ${OUTAGE_S} s: the exporter keeps sampling, every batch
       simClockStart: Math.floor(Date.now() / 60_000) * 60 - 12 * 3600,
     });
     await waitFor(async () => (await queueDepth(adminUrl, 'readback')) >= 3, 60_000, 'first batches');
+    // A resource alarm first: the broker blocks publishers; the exporter waits instead of pushing into it.
+    await broker.ctl(['set_disk_free_limit', '1000GB']);
+    await waitFor(
+      async () => (await metricValue(metricsPort, 'exporter_amqp_blocked')) === 1,
+      60_000,
+      'connection.blocked',
+    );
+    await new Promise((r) => setTimeout(r, 3000));
+    await broker.ctl(['set_disk_free_limit', '50MB']);
+    await waitFor(
+      async () => (await metricValue(metricsPort, 'exporter_amqp_blocked')) === 0,
+      60_000,
+      'connection.unblocked',
+    );
     await broker.stop();
     broker = undefined;
     const builtBefore = await metricValue(metricsPort, 'exporter_batches_built_total');
