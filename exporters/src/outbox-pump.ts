@@ -5,6 +5,8 @@ import type { OutgoingBatch, PublishOutcome } from './publisher.js';
 
 /** Batches kept in memory when the outbox cannot write (full disk): about a week of minutes. */
 const MEMORY_RETRY_LIMIT = 10_000;
+/** Live batches queued ahead of the backlog; older ones are left to the replay. */
+const LIVE_QUEUE_LIMIT = 100;
 
 export interface PumpSink {
   waitReady(timeoutMs?: number): Promise<boolean>;
@@ -44,6 +46,16 @@ export class OutboxPump {
   /** A freshly stored batch: published ahead of the backlog. */
   enqueueLive(entry: OutboxEntry): void {
     this.live.push(entry);
+    // While offline, stored batches need not wait in memory too: the replay finds them in the outbox.
+    if (this.live.length > LIVE_QUEUE_LIMIT) {
+      const i = this.live.findIndex((e) => e.id > 0);
+      if (i >= 0) this.live.splice(i, 1);
+      else if (this.live.length > MEMORY_RETRY_LIMIT) {
+        // Disk full and broker away for a week: the oldest memory-only batch goes, counted.
+        this.live.shift();
+        this.opts.metrics.outboxDropped.inc({ reason: 'memory-overflow' });
+      }
+    }
     this.updateGauges();
     this.wake();
   }
