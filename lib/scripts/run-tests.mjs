@@ -8,7 +8,8 @@
 // shared-services-main.ts) and handed to the tests as ENERGY_TEST_*
 // variables; they stop when the run ends.
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -86,17 +87,28 @@ if (needsServices) {
 // Ctrl-C reaches the services process too (same process group); it stops on its own.
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => {});
 
+// The fault suite also writes TAP to a file for its summary: one row per fault.
+const tapDir = faults ? mkdtempSync(join(tmpdir(), 'energy-faults-')) : undefined;
+const reporters = tapDir
+  ? [
+      `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`,
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${join(tapDir, 'faults.tap')}`,
+    ]
+  : [];
 const status = await new Promise((resolve) => {
   const t = spawn(
     process.execPath,
-    // --test-force-exit: a file that leaves a handle open must not hang the run.
     [
       '--conditions=source',
       '--import',
       'tsx',
       '--test',
       '--test-concurrency=1',
+      // A file that leaves a handle open must not hang the run.
       '--test-force-exit',
+      ...reporters,
       ...files,
     ],
     { cwd: root, stdio: 'inherit', env: { ...process.env, ...services?.env } },
@@ -104,4 +116,40 @@ const status = await new Promise((resolve) => {
   t.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
 });
 await stopServices(services);
+if (tapDir) {
+  try {
+    printFaultSummary(readFileSync(join(tapDir, 'faults.tap'), 'utf8'));
+  } catch (err) {
+    console.error(`no fault summary: ${err.message}`);
+  }
+  rmSync(tapDir, { recursive: true, force: true });
+}
 process.exit(status);
+
+/** One row per top-level fault test (result, seconds, name), then the lines the tests tagged `fault`. */
+function printFaultSummary(tap) {
+  const rows = [];
+  const notes = [];
+  let last;
+  for (const line of tap.split('\n')) {
+    const m = /^(not ok|ok) \d+ - (.*)$/.exec(line);
+    if (m) {
+      const skipped = / # SKIP/.test(m[2]);
+      last = {
+        result: m[1] === 'ok' ? (skipped ? 'skip' : 'pass') : 'FAIL',
+        name: m[2].replace(/ # SKIP.*$/, ''),
+        seconds: '',
+      };
+      rows.push(last);
+      continue;
+    }
+    const d = /^ {2}duration_ms: ([\d.]+)/.exec(line);
+    if (d && last && last.seconds === '') last.seconds = (Number(d[1]) / 1000).toFixed(0);
+    const n = /^#(?: \\#)? (fault .*)$/.exec(line);
+    if (n) notes.push(n[1]);
+  }
+  console.log('\nfault summary');
+  console.log('result  seconds  fault');
+  for (const r of rows) console.log(`${r.result.padEnd(6)}  ${r.seconds.padStart(7)}  ${r.name}`);
+  for (const n of notes) console.log(`  ${n}`);
+}
