@@ -33,7 +33,11 @@ export async function queryScalar(vmUrl: string, query: string): Promise<number>
   return first === undefined ? 0 : Number(first.value[1]);
 }
 
-/** Samples stored for a selector over all time (exact: count_over_time of raw samples). */
-export function countSamples(vmUrl: string, selector: string): Promise<number> {
-  return queryScalar(vmUrl, `sum(count_over_time(${selector}[100y]))`);
+/**
+ * Samples stored for a selector (exact: count_over_time of raw samples). The
+ * window must stay inside the retention (a 100y window answers nothing); the
+ * collector refuses anything older than its 30-day outbox window anyway.
+ */
+export function countSamples(vmUrl: string, selector: string, window = '60d'): Promise<number> {
+  return queryScalar(vmUrl, `sum(count_over_time(${selector}[${window}]))`);
 }

@@ -1,0 +1,290 @@
+/**
+ * `npm run bench:ingest [-- --json]`: in one run on this machine,
+ * (1) the broker ceiling: the fleet's messages published with confirms into a
+ *     quorum queue and consumed with manual multi-acks, no processing;
+ * (2) the whole pipeline: fleet → RabbitMQ → collector → VictoriaMetrics,
+ *     counted back from VictoriaMetrics exactly;
+ * (3) VictoriaMetrics raw: pre-encoded remote-write requests.
+ * Definitions of each figure: DESIGN.md (Benchmarks).
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { connect, type Message } from 'amqplib';
+import { pino } from 'pino';
+import { READINGS_EXCHANGE } from '@energy/lib/defaults';
+import { startPrivateRabbitMQ, startPrivateVictoriaMetrics } from '@energy/lib/testkit/index';
+import { Collector } from '../consumer.js';
+import { IdentityResolver } from '../identity.js';
+import { createCollectorMetrics } from '../metrics.js';
+import { RemoteWriteClient } from '../remote-write-client.js';
+import { compressRequest, WriteRequestBuilder } from '../remote-write-encoder.js';
+import { DEFAULT_LIMITS } from '../validate.js';
+import { countSamples } from '../vm-query.js';
+
+const json = process.argv.includes('--json') || process.env.npm_config_json === 'true';
+const DEVICES = Number(process.env.BENCH_DEVICES ?? 2500);
+const MINUTES = Number(process.env.BENCH_MINUTES ?? 60);
+const MESSAGES = DEVICES * MINUTES;
+const SOCKETS = 30;
+const GATEWAY = 'gw-bench';
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const here = new URL('.', import.meta.url).pathname;
+
+interface FleetRun {
+  t0: number;
+  meanBodyBytes: number;
+  done: Promise<{ t: number; confirmed: number; nacked: number }>;
+}
+
+/** Starts the fleet child, waits until it has encoded everything, then says go. */
+async function runFleet(amqpUrl: string, startS: number): Promise<FleetRun> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', join(here, 'fleet-publisher.ts')],
+    {
+      env: {
+        ...process.env,
+        AMQP_URL: amqpUrl,
+        BENCH_GATEWAY: GATEWAY,
+        BENCH_DEVICES: String(DEVICES),
+        BENCH_MINUTES: String(MINUTES),
+        BENCH_START_S: String(startS),
+      },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout });
+  const events: Record<string, (v: Record<string, number>) => void> = {};
+  const next = (name: string) => new Promise<Record<string, number>>((r) => (events[name] = r));
+  lines.on('line', (l) => {
+    const e = JSON.parse(l) as Record<string, number> & { event: string };
+    events[e.event]?.(e);
+  });
+  const ready = next('ready');
+  const start = next('start');
+  const done = next('done') as unknown as Promise<{ t: number; confirmed: number; nacked: number }>;
+  const r = await ready;
+  child.stdin.write('go\n');
+  const s = await start;
+  return { t0: s.t as number, meanBodyBytes: r.meanBodyBytes as number, done };
+}
+
+function startSForRun(): number {
+  // The fleet runs on the real clock through the past: the newest minute ends now at the latest.
+  return Math.floor(Date.now() / 1000 / 60) * 60 - MINUTES * 60;
+}
+
+async function brokerCeiling(
+  rabbitUrl: (vhost?: string) => string,
+  ctl: (a: string[]) => Promise<string>,
+  adminUser: string,
+) {
+  await ctl(['add_vhost', 'ceiling']);
+  await ctl(['set_permissions', '-p', 'ceiling', adminUser, '.*', '.*', '.*']);
+  await ctl(['set_permissions', '-p', 'ceiling', GATEWAY, '.*', '.*', '.*']);
+  const conn = await connect(rabbitUrl('ceiling'));
+  const ch = await conn.createChannel();
+  await ch.assertExchange(READINGS_EXCHANGE, 'topic', { durable: true });
+  await ch.assertQueue('ceiling.q', {
+    durable: true,
+    arguments: { 'x-queue-type': 'quorum', 'x-overflow': 'reject-publish' },
+  });
+  await ch.bindQueue('ceiling.q', READINGS_EXCHANGE, '#');
+  await ch.prefetch(2000);
+  let received = 0;
+  let finished!: (t: number) => void;
+  const allIn = new Promise<number>((r) => (finished = r));
+  await ch.consume('ceiling.q', (m) => {
+    if (!m) return;
+    received++;
+    // Multi-ack every 200 deliveries, as the collector's batches do (in order: one consumer).
+    if (received % 200 === 0 || received === MESSAGES) ch.ack(m as Message, true);
+    if (received === MESSAGES) finished(Date.now());
+  });
+  const fleet = await runFleet(
+    `amqp://${GATEWAY}:bench@${new URL(rabbitUrl('ceiling')).host}/ceiling`,
+    startSForRun(),
+  );
+  const end = await allIn;
+  await fleet.done;
+  await conn.close();
+  return { msgsPerSec: MESSAGES / ((end - fleet.t0) / 1000), seconds: (end - fleet.t0) / 1000 };
+}
+
+async function pipeline(amqpUrl: string, fleetUrl: string, vmUrl: string) {
+  const metrics = createCollectorMetrics();
+  const writer = new RemoteWriteClient(vmUrl);
+  const lags = new Float64Array(MESSAGES);
+  let written = 0;
+  let finished!: (t: number) => void;
+  const allWritten = new Promise<number>((r) => (finished = r));
+  const devices = Array.from({ length: DEVICES }, (_, d) => `bench-hh${d}.pi`);
+  const collector = new Collector({
+    amqpUrl,
+    topology: { queue: 'energy.readings.q', shards: 0, deliveryLimit: 20 },
+    prefetch: Number(process.env.BENCH_PREFETCH ?? 2000),
+    batchMessages: Number(process.env.BENCH_BATCH ?? 500),
+    flushIntervalMs: 250,
+    maxWritesInFlight: 4,
+    limits: DEFAULT_LIMITS,
+    writer,
+    identity: new IdentityResolver(() => Promise.resolve(devices)),
+    metrics,
+    logger: pino({ level: 'warn' }),
+    onWritten(msgs) {
+      const now = Date.now();
+      for (const m of msgs) if (written < MESSAGES) lags[written++] = now - (m.publishedTimestamp ?? now);
+      if (written >= MESSAGES) finished(now);
+    },
+  });
+  await collector.start();
+  const fleet = await runFleet(fleetUrl, startSForRun());
+  const end = await allWritten;
+  await fleet.done;
+  await collector.stop();
+  writer.close();
+  const seconds = (end - fleet.t0) / 1000;
+  lags.sort();
+  return {
+    meanBodyBytes: fleet.meanBodyBytes,
+    msgsPerSec: MESSAGES / seconds,
+    samplesPerSec: (MESSAGES * SOCKETS * 2) / seconds,
+    seconds,
+    p99LagMs: lags[Math.floor(MESSAGES * 0.99)] ?? 0,
+  };
+}
+
+async function vmRaw(vmUrl: string) {
+  // Same shape as the fleet (30 sockets, 2 series each), 10 k samples per request, 4 in flight.
+  const perRequest = Math.floor(10_000 / (SOCKETS * 2));
+  const requests: Buffer[] = [];
+  const startS = startSForRun();
+  let b = new WriteRequestBuilder();
+  for (let k = 0; k < MINUTES; k++) {
+    for (let d = 0; d < DEVICES; d++) {
+      b.addBatch(`raw-hh${d}`, 'pi', {
+        bootId: 1,
+        seq: k,
+        endUnixS: startS + k * 60,
+        intervalS: 60,
+        readings: Array.from({ length: SOCKETS }, (_, s) => ({
+          socket: s,
+          powerWatts: ((d + s + k) % 2000) / 10,
+          energyJoules: k * 6000 + s,
+        })),
+      });
+      if (b.samples >= perRequest * SOCKETS * 2) {
+        requests.push(await compressRequest(b.raw()));
+        b = new WriteRequestBuilder();
+      }
+    }
+  }
+  if (b.samples > 0) requests.push(await compressRequest(b.raw()));
+  const client = new RemoteWriteClient(vmUrl);
+  let i = 0;
+  const t0 = Date.now();
+  await Promise.all(
+    [0, 1, 2, 3].map(async () => {
+      while (i < requests.length) {
+        const r = await client.writeOnce(requests[i++] as Buffer);
+        if (r.kind !== 'success') throw new Error(`raw write failed: ${JSON.stringify(r)}`);
+      }
+    }),
+  );
+  const seconds = (Date.now() - t0) / 1000;
+  client.close();
+  return { samplesPerSec: (MESSAGES * SOCKETS * 2) / seconds, seconds };
+}
+
+/** AMQP bytes of one basic.publish beyond the body: method frame + header frame + body frame overhead. */
+function amqpFramingBytes(routingKey: string, messageId: string): number {
+  const method = 7 + 4 + 2 + (1 + READINGS_EXCHANGE.length) + (1 + routingKey.length) + 1 + 1;
+  const props =
+    1 +
+    'application/x-protobuf'.length +
+    1 +
+    8 +
+    (1 + 'energy.v1.ReadingBatch'.length) +
+    (1 + messageId.length) +
+    (1 + GATEWAY.length);
+  const header = 7 + 2 + 2 + 8 + 2 + props + 1;
+  const bodyFrame = 7 + 1;
+  return method + header + bodyFrame;
+}
+
+async function dataBytes(dir: string): Promise<number> {
+  const out = execFileSync('du', ['-sb', join(dir, 'data'), join(dir, 'indexdb')], { encoding: 'utf8' });
+  return out
+    .trim()
+    .split('\n')
+    .reduce((n, l) => n + Number(l.split('\t')[0]), 0);
+}
+
+async function main(): Promise<void> {
+  log(
+    `starting RabbitMQ and two VictoriaMetrics (${DEVICES} devices x ${MINUTES} minutes = ${MESSAGES} messages)`,
+  );
+  const rabbit = await startPrivateRabbitMQ({ withAuthBackend: false });
+  const vm = await startPrivateVictoriaMetrics();
+  const vmRawStore = await startPrivateVictoriaMetrics();
+  try {
+    await rabbit.ctl(['add_user', GATEWAY, 'bench']);
+    await rabbit.ctl(['set_permissions', '-p', '/', GATEWAY, '', '.*', '']);
+    const ctl = (a: string[]) => rabbit.ctl(a);
+    const urlFor = (vhost = '/') => rabbit.amqpUrl(vhost);
+    log('(1) broker ceiling…');
+    const ceiling = await brokerCeiling(urlFor, ctl, rabbit.admin.username);
+    log(`    ${Math.round(ceiling.msgsPerSec)} msg/s in ${ceiling.seconds.toFixed(1)} s`);
+    log('(2) pipeline…');
+    const fleetUrl = `amqp://${GATEWAY}:bench@127.0.0.1:${rabbit.amqpPort}/`;
+    const e2e = await pipeline(rabbit.amqpUrl('/'), fleetUrl, vm.url);
+    log(`    ${Math.round(e2e.msgsPerSec)} msg/s in ${e2e.seconds.toFixed(1)} s`);
+    await vm.forceFlush();
+    const stored = await countSamples(vm.url, '{__name__=~"energy_socket_.+",household=~"bench-.+"}');
+    const expected = MESSAGES * SOCKETS * 2;
+    await fetch(`${vm.url}/internal/force_merge`).then((r) => r.arrayBuffer());
+    await new Promise((r) => setTimeout(r, 5000));
+    const disk = await dataBytes(vm.dataDir);
+    log('(3) VictoriaMetrics raw…');
+    const raw = await vmRaw(vmRawStore.url);
+    log(`    ${Math.round(raw.samplesPerSec)} samples/s in ${raw.seconds.toFixed(1)} s`);
+
+    const result = {
+      brokerMsgsPerSec: Math.round(ceiling.msgsPerSec),
+      e2eMsgsPerSec: Math.round(e2e.msgsPerSec),
+      e2eSamplesPerSec: Math.round(e2e.samplesPerSec),
+      ratioToBroker: Number((e2e.msgsPerSec / ceiling.msgsPerSec).toFixed(3)),
+      vmRawSamplesPerSec: Math.round(raw.samplesPerSec),
+      bytesPerReading: Number((e2e.meanBodyBytes / (SOCKETS * 2)).toFixed(2)),
+      amqpFramingBytesPerMessage: amqpFramingBytes('bench-hh1234.pi', '12345678-1234'),
+      diskBytesPerSample: Number((disk / Math.max(1, stored)).toFixed(3)),
+      lost: expected - stored,
+      p99LagMs: Math.round(e2e.p99LagMs),
+    };
+    const rows: [string, string][] = [
+      [
+        'messages per phase',
+        `${MESSAGES} (${DEVICES} devices x ${MINUTES} min, ${SOCKETS} sockets, 2 samples each)`,
+      ],
+      ['(1) broker ceiling', `${result.brokerMsgsPerSec} msg/s`],
+      ['(2) pipeline', `${result.e2eMsgsPerSec} msg/s = ${result.e2eSamplesPerSec} samples/s`],
+      ['    ratio to broker', String(result.ratioToBroker)],
+      ['(3) VictoriaMetrics raw', `${result.vmRawSamplesPerSec} samples/s`],
+      [
+        'payload bytes per reading',
+        `${result.bytesPerReading} (mean body ${e2e.meanBodyBytes.toFixed(1)} B; AMQP framing ${result.amqpFramingBytesPerMessage} B/msg)`,
+      ],
+      ['disk bytes per sample', String(result.diskBytesPerSample)],
+      ['samples lost', `${result.lost} (stored ${stored} of ${expected})`],
+      ['p99 lag publish→written', `${result.p99LagMs} ms`],
+    ];
+    for (const [k, v] of rows) process.stdout.write(`${k.padEnd(28)} ${v}\n`);
+    if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await Promise.allSettled([rabbit.dispose(), vm.dispose(), vmRawStore.dispose()]);
+  }
+}
+
+await main();
