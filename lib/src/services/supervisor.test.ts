@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { freePort, PortInUseError } from './ports.js';
 import { ServiceStartError, startProcess } from './supervisor.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'energy-supervisor-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 function alive(pid: number): boolean {
   try {
