@@ -89,3 +89,5 @@ process.stdout.write(
   `${JSON.stringify({ event: 'done', t: Date.now(), confirmed, nacked, ms: Date.now() - t0 })}\n`,
 );
 await conn.close();
+// stdin was read from and stays referenced: leave explicitly.
+process.exit(0);

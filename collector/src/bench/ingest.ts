@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { connect, type Message } from 'amqplib';
+import { connect } from 'amqplib';
 import { pino } from 'pino';
 import { READINGS_EXCHANGE } from '@energy/lib/defaults';
 import { startPrivateRabbitMQ, startPrivateVictoriaMetrics } from '@energy/lib/testkit/index';
@@ -100,7 +100,7 @@ async function brokerCeiling(
     if (!m) return;
     received++;
     // Multi-ack every 200 deliveries, as the collector's batches do (in order: one consumer).
-    if (received % 200 === 0 || received === MESSAGES) ch.ack(m as Message, true);
+    if (received % 200 === 0 || received === MESSAGES) ch.ack(m, true);
     if (received === MESSAGES) finished(Date.now());
   });
   const fleet = await runFleet(
@@ -214,7 +214,7 @@ function amqpFramingBytes(routingKey: string, messageId: string): number {
   return method + header + bodyFrame;
 }
 
-async function dataBytes(dir: string): Promise<number> {
+function dataBytes(dir: string): number {
   const out = execFileSync('du', ['-sb', join(dir, 'data'), join(dir, 'indexdb')], { encoding: 'utf8' });
   return out
     .trim()
@@ -246,7 +246,7 @@ async function main(): Promise<void> {
     const expected = MESSAGES * SOCKETS * 2;
     await fetch(`${vm.url}/internal/force_merge`).then((r) => r.arrayBuffer());
     await new Promise((r) => setTimeout(r, 5000));
-    const disk = await dataBytes(vm.dataDir);
+    const disk = dataBytes(vm.dataDir);
     log('(3) VictoriaMetrics raw…');
     const raw = await vmRaw(vmRawStore.url);
     log(`    ${Math.round(raw.samplesPerSec)} samples/s in ${raw.seconds.toFixed(1)} s`);
