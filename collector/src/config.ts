@@ -7,7 +7,8 @@ export interface CollectorConfig {
   readonly vmUrl: string;
   readonly metricsPort: number;
   readonly internalApiUrl: string;
-  readonly brokerAuthSecret: string;
+  /** Needed only when gateways publish (the API's internal listener checks it). */
+  readonly brokerAuthSecret: string | undefined;
   readonly queue: string;
   readonly shards: number;
   /** Comma-separated queues to consume (one shard per collector); empty: every queue of the topology. */
@@ -25,7 +26,7 @@ export const COLLECTOR_CONFIG: Spec<CollectorConfig> = {
   vmUrl: ['VM_URL', field.url(`http://${HOST}:${DEFAULT_PORTS.victoriaMetrics}`)],
   metricsPort: ['COLLECTOR_METRICS_PORT', field.port(DEFAULT_PORTS.collectorMetrics)],
   internalApiUrl: ['INTERNAL_API_URL', field.url(`http://${HOST}:${DEFAULT_PORTS.brokerAuth}`)],
-  brokerAuthSecret: ['BROKER_AUTH_SECRET', field.string('')],
+  brokerAuthSecret: ['BROKER_AUTH_SECRET', field.optionalString()],
   queue: ['COLLECTOR_QUEUE', field.string(DEFAULT_QUEUE)],
   shards: ['COLLECTOR_SHARDS', field.int(0, 0, 1024)],
   consumeQueues: ['COLLECTOR_CONSUME_QUEUES', field.optionalString()],

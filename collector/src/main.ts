@@ -24,7 +24,9 @@ const collector = new Collector({
   maxWritesInFlight: config.maxWritesInFlight,
   limits: { ...DEFAULT_LIMITS, maxAgeS: config.maxAgeDays * 86400 },
   writer,
-  identity: new IdentityResolver(httpGatewayDeviceLister(config.internalApiUrl, config.brokerAuthSecret)),
+  identity: new IdentityResolver(
+    httpGatewayDeviceLister(config.internalApiUrl, config.brokerAuthSecret ?? ''),
+  ),
   metrics,
   logger: log,
 });
