@@ -17,6 +17,8 @@ const devices = Number(env.BENCH_DEVICES ?? 2500);
 const minutes = Number(env.BENCH_MINUTES ?? 60);
 const startS = Number(env.BENCH_START_S ?? Math.floor(Date.now() / 1000 / 60) * 60 - minutes * 60);
 const window = Number(env.BENCH_WINDOW ?? 2000);
+/** Messages per second; 0 = as fast as the broker confirms. */
+const rate = Number(env.BENCH_RATE ?? 0);
 
 function benchDeviceKey(d: number): string {
   return `bench-hh${d}.pi`;
@@ -58,6 +60,10 @@ let nacked = 0;
 let wake: (() => void) | undefined;
 for (let i = 0; i < bodies.length; i++) {
   while (outstanding >= window) await new Promise<void>((r) => (wake = r));
+  if (rate > 0) {
+    const ahead = t0 + (i / rate) * 1000 - Date.now();
+    if (ahead > 5) await new Promise((r) => setTimeout(r, ahead));
+  }
   outstanding++;
   const d = i % devices;
   const k = Math.floor(i / devices);
