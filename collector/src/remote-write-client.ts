@@ -15,7 +15,9 @@ export class RemoteWriteClient implements RemoteWriter {
     vmUrl: string,
     private readonly timeoutMs = 30_000,
   ) {
-    this.url = new URL('/api/v1/write', vmUrl);
+    // Relative to VM_URL's path: a VictoriaMetrics cluster's vminsert is
+    // addressed as http://host:8480/insert/<tenant>/prometheus.
+    this.url = new URL('api/v1/write', vmUrl.endsWith('/') ? vmUrl : `${vmUrl}/`);
   }
 
   writeOnce(compressed: Buffer): Promise<WriteResult> {
