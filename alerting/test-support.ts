@@ -102,26 +102,8 @@ export async function startVictoriaMetrics(name: string, dir: string, port: numb
   );
 }
 
-export interface AlertmanagerTemplateVars {
-  readonly brokerAuthPort: number;
-  readonly brokerAuthSecret: string;
-  /** Undefined: the operators receiver keeps no integration. */
-  readonly operatorsWebhookUrl?: string;
-}
-
-/** What the launcher must do with compose/monitoring/alertmanager.yml.tmpl. */
-export function renderAlertmanagerConfig(template: string, vars: AlertmanagerTemplateVars): string {
-  let text = template;
-  if (vars.operatorsWebhookUrl === undefined) {
-    text = text.replace(/^[ \t]*# BEGIN operators-webhook\n[\s\S]*?^[ \t]*# END operators-webhook\n/m, '');
-  }
-  const values: Record<string, string> = {
-    BROKER_AUTH_PORT: String(vars.brokerAuthPort),
-    BROKER_AUTH_SECRET: encodeURIComponent(vars.brokerAuthSecret),
-    OPERATORS_WEBHOOK_URL: vars.operatorsWebhookUrl ?? '',
-  };
-  return text.replace(/\$\{([A-Z_]+)\}/g, (whole, name: string) => values[name] ?? whole);
-}
+/** The launcher's own renderer of compose/monitoring/alertmanager.yml.tmpl: tests render it the same way. */
+export { renderAlertmanagerConfig, type AlertmanagerTemplateVars } from '@energy/compose/alertmanager-config';
 
 /** Fresh samples become queryable only after a flush (FACTS.md). */
 export async function forceFlush(vmUrl: string): Promise<void> {
