@@ -2,30 +2,17 @@
 // (victoria-metrics, vmagent, vmalert, prometheus-alertmanager) on free
 // ports in a temp dir, and render the Alertmanager template the way the
 // launcher must (compose/monitoring/README.md).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { startProcess, type SupervisedProcess } from '@energy/lib/services/supervisor';
 
 export const repoRoot = new URL('../', import.meta.url).pathname;
 export const monitoringDir = join(repoRoot, 'compose/monitoring');
 export const rulesDir = join(repoRoot, 'alerting/rules');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => {
-        if (addr !== null && typeof addr === 'object') resolve(addr.port);
-        else reject(new Error('no port'));
-      });
-    });
-  });
-}
+export { freePort } from '@energy/lib/services/ports';
 
 export function tempDir(prefix: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
@@ -38,51 +25,23 @@ export function run(cmd: string, args: readonly string[]): { status: number | nu
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
-export interface Service {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly logFile: string;
-  /** SIGTERM, then SIGKILL after 10 s; resolves when the process is gone. */
-  stop(): Promise<void>;
-  log(): string;
-}
+export type Service = SupervisedProcess;
 
-export async function startService(
+/** A binary under the project's own supervisor (lib/src/services), logging into dir, healthy when healthUrl answers. */
+export function startService(
   name: string,
   cmd: string,
   args: readonly string[],
   opts: { dir: string; healthUrl: string; env?: NodeJS.ProcessEnv },
 ): Promise<Service> {
-  const logFile = join(opts.dir, `${name}.log`);
-  const fd = openSync(logFile, 'a');
-  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], env: { ...process.env, ...opts.env } });
-  closeSync(fd);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const service: Service = {
+  return startProcess({
     name,
-    child,
-    logFile,
-    log: () => readFileSync(logFile, 'utf8'),
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`${name} exited at start:\n${service.log()}`);
-    try {
-      const res = await fetch(opts.healthUrl);
-      if (res.ok) return service;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  await service.stop();
-  throw new Error(`${name} did not become healthy:\n${service.log()}`);
+    command: cmd,
+    args,
+    env: opts.env,
+    logFile: join(opts.dir, `${name}.log`),
+    health: { url: opts.healthUrl },
+  });
 }
 
 /** The platform or monitoring store, with the flags DESIGN.md fixes. */
