@@ -13,8 +13,17 @@ interface AmAlert {
   readonly status: { state: 'active' | 'suppressed' | 'unprocessed'; inhibitedBy: string[] };
 }
 
-/** Posts the alerts to a fresh Alertmanager and returns each one's state by alertname. */
-async function statesAfterPosting(labels: Record<string, string>[]): Promise<Record<string, string>> {
+/**
+ * Posts the alerts to a fresh Alertmanager and returns each one's state by
+ * alertname once it has settled: the inhibitor learns about source alerts
+ * asynchronously, so a target can read "active" for a moment after the post.
+ * It waits for `expected` (up to 10 s), then reads once more after a pause so
+ * that an "active" which is about to turn "suppressed" is still caught.
+ */
+async function settledStates(
+  labels: Record<string, string>[],
+  expected: Record<string, string>,
+): Promise<Record<string, string>> {
   const dir = tempDir('am-inhibit-');
   const port = await freePort();
   const configFile = join(dir.path, 'alertmanager.yml');
@@ -44,16 +53,22 @@ async function statesAfterPosting(labels: Record<string, string>[]): Promise<Rec
       body: JSON.stringify(labels.map((l) => ({ labels: l, startsAt: new Date().toISOString() }))),
     });
     assert.equal(res.status, 200);
-    // Posted alerts are processed asynchronously.
-    let alerts: AmAlert[] = [];
-    for (let i = 0; i < 50; i++) {
-      alerts = (await (await fetch(`http://127.0.0.1:${port}/api/v2/alerts`)).json()) as AmAlert[];
-      if (alerts.length === labels.length && alerts.every((a) => a.status.state !== 'unprocessed')) break;
-      await sleep(100);
+    const read = async (): Promise<Record<string, string>> => {
+      const alerts = (await (await fetch(`http://127.0.0.1:${port}/api/v2/alerts`)).json()) as AmAlert[];
+      return Object.fromEntries(
+        alerts.map((a): [string, string] => [a.labels.alertname ?? '', a.status.state]),
+      );
+    };
+    for (let i = 0; i < 100; i++) {
+      try {
+        assert.deepEqual(await read(), expected);
+        break;
+      } catch {
+        await sleep(100);
+      }
     }
-    return Object.fromEntries(
-      alerts.map((a): [string, string] => [a.labels.alertname ?? '', a.status.state]),
-    );
+    await sleep(1000);
+    return await read();
   } finally {
     await am.stop();
     dir.remove();
@@ -61,33 +76,37 @@ async function statesAfterPosting(labels: Record<string, string>[]): Promise<Rec
 }
 
 test('VictoriaMetricsDown silences lag, write errors and household alerts; the rest stays active', async () => {
-  const state = await statesAfterPosting([
-    { alertname: 'VictoriaMetricsDown', job: 'victoriametrics', instance: 'vm:8428', severity: 'critical' },
-    { alertname: 'IngestLagHigh', severity: 'warning' },
-    { alertname: 'RemoteWriteErrors', instance: 'c:9464', severity: 'warning' },
-    { alertname: 'DeviceOffline', household: 'h1', device: 'd1', severity: 'warning' },
-    { alertname: 'CollectorDown', job: 'collector', instance: 'c:9464', severity: 'critical' },
-    { alertname: 'LoginFailuresSpike', severity: 'warning' },
-  ]);
-  assert.deepEqual(state, {
+  const expected = {
     VictoriaMetricsDown: 'active',
     CollectorDown: 'active',
     LoginFailuresSpike: 'active',
     IngestLagHigh: 'suppressed',
     RemoteWriteErrors: 'suppressed',
     DeviceOffline: 'suppressed',
-  });
+  };
+  const state = await settledStates(
+    [
+      { alertname: 'VictoriaMetricsDown', job: 'victoriametrics', instance: 'vm:8428', severity: 'critical' },
+      { alertname: 'IngestLagHigh', severity: 'warning' },
+      { alertname: 'RemoteWriteErrors', instance: 'c:9464', severity: 'warning' },
+      { alertname: 'DeviceOffline', household: 'h1', device: 'd1', severity: 'warning' },
+      { alertname: 'CollectorDown', job: 'collector', instance: 'c:9464', severity: 'critical' },
+      { alertname: 'LoginFailuresSpike', severity: 'warning' },
+    ],
+    expected,
+  );
+  assert.deepEqual(state, expected);
 });
 
 test('CollectorDown leaves QueueBacklogGrowing active (both page when the collector dies under load)', async () => {
-  const state = await statesAfterPosting([
-    { alertname: 'CollectorDown', job: 'collector', instance: 'c:9464', severity: 'critical' },
-    { alertname: 'QueueBacklogGrowing', vhost: '/', queue: 'energy.readings.q', severity: 'warning' },
-    { alertname: 'IngestLagHigh', severity: 'warning' },
-  ]);
-  assert.deepEqual(state, {
-    CollectorDown: 'active',
-    QueueBacklogGrowing: 'active',
-    IngestLagHigh: 'suppressed',
-  });
+  const expected = { CollectorDown: 'active', QueueBacklogGrowing: 'active', IngestLagHigh: 'suppressed' };
+  const state = await settledStates(
+    [
+      { alertname: 'CollectorDown', job: 'collector', instance: 'c:9464', severity: 'critical' },
+      { alertname: 'QueueBacklogGrowing', vhost: '/', queue: 'energy.readings.q', severity: 'warning' },
+      { alertname: 'IngestLagHigh', severity: 'warning' },
+    ],
+    expected,
+  );
+  assert.deepEqual(state, expected);
 });
