@@ -1,4 +1,4 @@
-import type { ReadingBatch } from '@energy/lib/reading-batch';
+import type { ReadingBatch, SocketReading } from '@energy/lib/reading-batch';
 import type { Rejection } from './reject-reason.js';
 
 export interface ValidationLimits {
@@ -61,7 +61,9 @@ export function checkBatch(
 
 interface CounterState {
   seq: number;
-  energy: Map<number, number>;
+  /** The newest batch's sockets and counters, in its reading order; updated in place. */
+  sockets: Uint16Array;
+  energy: Float64Array;
 }
 
 /**
@@ -69,6 +71,7 @@ interface CounterState {
  * sequence number: a redelivery (same seq) is not a regression, and a late
  * batch (lower seq) must not be above the newer one. Kept per process and
  * bounded (oldest forgotten first): a best-effort check, not a ledger.
+ * Runs once per message: typed arrays reused in place, no per-batch Map.
  */
 export class CounterTracker {
   private readonly state = new Map<string, CounterState>();
@@ -78,10 +81,12 @@ export class CounterTracker {
   check(deviceKey: string, batch: ReadingBatch): Rejection | undefined {
     const key = `${deviceKey}/${batch.bootId}`;
     const prev = this.state.get(key);
+    const readings = batch.readings;
     if (prev !== undefined && batch.seq !== prev.seq) {
       const newer = batch.seq > prev.seq;
-      for (const r of batch.readings) {
-        const before = prev.energy.get(r.socket);
+      for (let i = 0; i < readings.length; i++) {
+        const r = readings[i] as SocketReading;
+        const before = previousEnergy(prev, i, r.socket);
         if (before === undefined) continue;
         if (newer ? r.energyJoules < before : r.energyJoules > before) {
           return {
@@ -92,11 +97,23 @@ export class CounterTracker {
       }
       if (!newer) return undefined;
     }
-    if (prev === undefined || batch.seq > prev.seq) {
-      const energy = new Map<number, number>();
-      for (const r of batch.readings) energy.set(r.socket, r.energyJoules);
+    if (prev !== undefined && batch.seq > prev.seq && prev.sockets.length === readings.length) {
+      for (let i = 0; i < readings.length; i++) {
+        const r = readings[i] as SocketReading;
+        prev.sockets[i] = r.socket;
+        prev.energy[i] = r.energyJoules;
+      }
+      prev.seq = batch.seq;
       this.state.delete(key); // re-insert: Map order is the eviction order
-      this.state.set(key, { seq: batch.seq, energy });
+      this.state.set(key, prev);
+    } else if (prev === undefined || batch.seq > prev.seq) {
+      const next: CounterState = {
+        seq: batch.seq,
+        sockets: Uint16Array.from(readings, (r) => r.socket),
+        energy: Float64Array.from(readings, (r) => r.energyJoules),
+      };
+      this.state.delete(key);
+      this.state.set(key, next);
       if (this.state.size > this.maxEntries) {
         const oldest = this.state.keys().next();
         if (oldest.done !== true) this.state.delete(oldest.value);
@@ -104,4 +121,11 @@ export class CounterTracker {
     }
     return undefined;
   }
+}
+
+/** The counter the newer batch had for `socket`; same position first (a device's layout rarely changes). */
+function previousEnergy(prev: CounterState, index: number, socket: number): number | undefined {
+  if (prev.sockets[index] === socket) return prev.energy[index];
+  const at = prev.sockets.indexOf(socket);
+  return at < 0 ? undefined : prev.energy[at];
 }
