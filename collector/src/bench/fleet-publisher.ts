@@ -4,46 +4,32 @@
  * the broker confirms them. Batches are encoded before the clock starts (the
  * fleet's CPU is not the platform's). Reports on stdout as JSON lines.
  *
- * Env: AMQP_URL, BENCH_GATEWAY, BENCH_DEVICES, BENCH_MINUTES, BENCH_START_S, BENCH_WINDOW.
+ * Env: AMQP_URL, BENCH_GATEWAY, BENCH_DEVICES, BENCH_MINUTES, BENCH_START_S, BENCH_WINDOW, BENCH_RATE.
  */
 import { connect } from 'amqplib';
 import { READINGS_EXCHANGE } from '@energy/lib/defaults';
 import { encodeReadingBatch } from '@energy/lib/reading-batch';
+import { benchHousehold, fleetMinutes } from './fleet-batches.js';
 
 const env = process.env;
 const amqpUrl = env.AMQP_URL ?? '';
 const gateway = env.BENCH_GATEWAY ?? 'gw-bench';
-const devices = Number(env.BENCH_DEVICES ?? 2500);
-const minutes = Number(env.BENCH_MINUTES ?? 60);
+const devices = Number(env.BENCH_DEVICES ?? 100);
+const minutes = Number(env.BENCH_MINUTES ?? 1440);
 const startS = Number(env.BENCH_START_S ?? Math.floor(Date.now() / 1000 / 60) * 60 - minutes * 60);
 const window = Number(env.BENCH_WINDOW ?? 2000);
 /** Messages per second; 0 = as fast as the broker confirms. */
 const rate = Number(env.BENCH_RATE ?? 0);
 
-function benchDeviceKey(d: number): string {
-  return `bench-hh${d}.pi`;
-}
-
-const keys = Array.from({ length: devices }, (_, d) => benchDeviceKey(d));
+const keys = Array.from({ length: devices }, (_, d) => `${benchHousehold(d)}.pi`);
 const bodies: Buffer[] = [];
-for (let k = 0; k < minutes; k++) {
-  for (let d = 0; d < devices; d++) {
-    bodies.push(
-      Buffer.from(
-        encodeReadingBatch({
-          bootId: d + 1,
-          seq: k,
-          endUnixS: startS + k * 60,
-          intervalS: 60,
-          readings: Array.from({ length: 30 }, (_, s) => ({
-            socket: s,
-            powerWatts: ((d * 7 + s * 13 + k) % 2000) / 10,
-            energyJoules: k * 6000 + s * 11 + d,
-          })),
-        }),
-      ),
-    );
-  }
+for (const batch of fleetMinutes(devices, minutes, startS))
+  bodies.push(Buffer.from(encodeReadingBatch(batch)));
+
+/** This process's CPU time since the go signal. */
+function cpuMs(): number {
+  const u = process.cpuUsage(cpu0);
+  return (u.user + u.system) / 1000;
 }
 
 const conn = await connect(amqpUrl);
@@ -53,6 +39,7 @@ process.stdout.write(`${JSON.stringify({ event: 'ready', messages: bodies.length
 // Wait for the go signal so that set-up time is not measured.
 await new Promise<void>((r) => process.stdin.once('data', () => r()));
 const t0 = Date.now();
+const cpu0 = process.cpuUsage();
 process.stdout.write(`${JSON.stringify({ event: 'start', t: t0 })}\n`);
 let outstanding = 0;
 let confirmed = 0;
@@ -92,7 +79,7 @@ for (let i = 0; i < bodies.length; i++) {
 }
 await ch.waitForConfirms();
 process.stdout.write(
-  `${JSON.stringify({ event: 'done', t: Date.now(), confirmed, nacked, ms: Date.now() - t0 })}\n`,
+  `${JSON.stringify({ event: 'done', t: Date.now(), confirmed, nacked, ms: Date.now() - t0, cpuMs: cpuMs() })}\n`,
 );
 await conn.close();
 // stdin was read from and stays referenced: leave explicitly.

@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'amqplib';
 import { pino } from 'pino';
@@ -22,21 +23,33 @@ import { RemoteWriteClient } from '../remote-write-client.js';
 import { compressRequest, WriteRequestBuilder } from '../remote-write-encoder.js';
 import { DEFAULT_LIMITS } from '../validate.js';
 import { countSamples } from '../vm-query.js';
+import { BENCH_SOCKETS, benchHousehold, fleetMinutes } from './fleet-batches.js';
 
 const json = process.argv.includes('--json') || process.env.npm_config_json === 'true';
-const DEVICES = Number(process.env.BENCH_DEVICES ?? 2500);
-const MINUTES = Number(process.env.BENCH_MINUTES ?? 60);
+// One day of one-minute readings per socket: the shape the store holds in
+// production (series live for months; a fresh hour per series would weigh
+// each sample with its whole series' index).
+const DEVICES = Number(process.env.BENCH_DEVICES ?? 100);
+const MINUTES = Number(process.env.BENCH_MINUTES ?? 1440);
 const MESSAGES = DEVICES * MINUTES;
-const PACED_MINUTES = Number(process.env.BENCH_PACED_MINUTES ?? 20);
-const SOCKETS = 30;
+const PACED_MINUTES = Number(process.env.BENCH_PACED_MINUTES ?? Math.ceil(30_000 / DEVICES));
+const SOCKETS = BENCH_SOCKETS;
 const GATEWAY = 'gw-bench';
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const here = new URL('.', import.meta.url).pathname;
 
+interface FleetDone {
+  t: number;
+  confirmed: number;
+  nacked: number;
+  /** The fleet child's own CPU time from go to done. */
+  cpuMs: number;
+}
+
 interface FleetRun {
   t0: number;
   meanBodyBytes: number;
-  done: Promise<{ t: number; confirmed: number; nacked: number }>;
+  done: Promise<FleetDone>;
 }
 
 /** Starts the fleet child, waits until it has encoded everything, then says go. */
@@ -66,7 +79,7 @@ async function runFleet(amqpUrl: string, startS: number, minutes = MINUTES, rate
   });
   const ready = next('ready');
   const start = next('start');
-  const done = next('done') as unknown as Promise<{ t: number; confirmed: number; nacked: number }>;
+  const done = next('done') as unknown as Promise<FleetDone>;
   const r = await ready;
   child.stdin.write('go\n');
   const s = await start;
@@ -82,11 +95,12 @@ async function brokerCeiling(
   rabbitUrl: (vhost?: string) => string,
   ctl: (a: string[]) => Promise<string>,
   adminUser: string,
+  vhost: string,
 ) {
-  await ctl(['add_vhost', 'ceiling']);
-  await ctl(['set_permissions', '-p', 'ceiling', adminUser, '.*', '.*', '.*']);
-  await ctl(['set_permissions', '-p', 'ceiling', GATEWAY, '.*', '.*', '.*']);
-  const conn = await connect(rabbitUrl('ceiling'));
+  await ctl(['add_vhost', vhost]);
+  await ctl(['set_permissions', '-p', vhost, adminUser, '.*', '.*', '.*']);
+  await ctl(['set_permissions', '-p', vhost, GATEWAY, '.*', '.*', '.*']);
+  const conn = await connect(rabbitUrl(vhost));
   const ch = await conn.createChannel();
   await ch.assertExchange(READINGS_EXCHANGE, 'topic', { durable: true });
   await ch.assertQueue('ceiling.q', {
@@ -106,13 +120,13 @@ async function brokerCeiling(
     if (received === MESSAGES) finished(Date.now());
   });
   const fleet = await runFleet(
-    `amqp://${GATEWAY}:bench@${new URL(rabbitUrl('ceiling')).host}/ceiling`,
+    `amqp://${GATEWAY}:bench@${new URL(rabbitUrl(vhost)).host}/${vhost}`,
     startSForRun(),
   );
   const end = await allIn;
-  await fleet.done;
+  const { cpuMs: fleetCpuMs } = await fleet.done;
   await conn.close();
-  return { msgsPerSec: MESSAGES / ((end - fleet.t0) / 1000), seconds: (end - fleet.t0) / 1000 };
+  return { msgsPerSec: MESSAGES / ((end - fleet.t0) / 1000), seconds: (end - fleet.t0) / 1000, fleetCpuMs };
 }
 
 async function pipeline(amqpUrl: string, fleetUrl: string, vmUrl: string, minutes = MINUTES, rate = 0) {
@@ -123,7 +137,7 @@ async function pipeline(amqpUrl: string, fleetUrl: string, vmUrl: string, minute
   let written = 0;
   let finished!: (t: number) => void;
   const allWritten = new Promise<number>((r) => (finished = r));
-  const devices = Array.from({ length: DEVICES }, (_, d) => `bench-hh${d}.pi`);
+  const devices = Array.from({ length: DEVICES }, (_, d) => `${benchHousehold(d)}.pi`);
   const collector = new Collector({
     amqpUrl,
     topology: { queue: 'energy.readings.q', shards: 0, deliveryLimit: 20 },
@@ -145,7 +159,7 @@ async function pipeline(amqpUrl: string, fleetUrl: string, vmUrl: string, minute
   await collector.start();
   const fleet = await runFleet(fleetUrl, startSForRun(minutes), minutes, rate);
   const end = await allWritten;
-  await fleet.done;
+  const { cpuMs: fleetCpuMs } = await fleet.done;
   await collector.stop();
   writer.close();
   const seconds = (end - fleet.t0) / 1000;
@@ -155,6 +169,7 @@ async function pipeline(amqpUrl: string, fleetUrl: string, vmUrl: string, minute
     msgsPerSec: MESSAGES / seconds,
     samplesPerSec: (MESSAGES * SOCKETS * 2) / seconds,
     seconds,
+    fleetCpuMs,
     p99LagMs: lags[Math.floor(MESSAGES * 0.99)] ?? 0,
   };
 }
@@ -165,23 +180,13 @@ async function vmRaw(vmUrl: string) {
   const requests: Buffer[] = [];
   const startS = startSForRun();
   let b = new WriteRequestBuilder();
-  for (let k = 0; k < MINUTES; k++) {
-    for (let d = 0; d < DEVICES; d++) {
-      b.addBatch(`raw-hh${d}`, 'pi', {
-        bootId: 1,
-        seq: k,
-        endUnixS: startS + k * 60,
-        intervalS: 60,
-        readings: Array.from({ length: SOCKETS }, (_, s) => ({
-          socket: s,
-          powerWatts: ((d + s + k) % 2000) / 10,
-          energyJoules: k * 6000 + s,
-        })),
-      });
-      if (b.samples >= perRequest * SOCKETS * 2) {
-        requests.push(await compressRequest(b.raw()));
-        b = new WriteRequestBuilder();
-      }
+  let d = 0;
+  for (const batch of fleetMinutes(DEVICES, MINUTES, startS)) {
+    b.addBatch(benchHousehold(d), 'pi', batch);
+    d = (d + 1) % DEVICES;
+    if (b.samples >= perRequest * SOCKETS * 2) {
+      requests.push(await compressRequest(b.raw()));
+      b = new WriteRequestBuilder();
     }
   }
   if (b.samples > 0) requests.push(await compressRequest(b.raw()));
@@ -217,6 +222,66 @@ function amqpFramingBytes(routingKey: string, messageId: string): number {
   return method + header + bodyFrame;
 }
 
+function processTree(pid: number): number[] {
+  const parents = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) for (const [c, pp] of parents) if (pp === tree[i]) tree.push(c);
+  return tree;
+}
+
+/** CPU time (user + system) of a process and its descendants, ms, from /proc (100 ticks/s). */
+function treeCpuMs(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      // Fields after the parenthesised command: state is 3rd, utime 14th, stime 15th of the whole line.
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ticks * 10;
+}
+
+function selfCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** Where the CPU of one phase went, ms per 1000 messages. */
+interface CpuPerKiloMsg {
+  broker: number;
+  fleet: number;
+  collector: number;
+  store: number;
+}
+
+async function withCpu<T extends { fleetCpuMs: number }>(
+  pids: { broker: number; store?: number },
+  messages: number,
+  phase: () => Promise<T>,
+): Promise<T & { cpu: CpuPerKiloMsg }> {
+  const b0 = treeCpuMs(pids.broker);
+  const s0 = pids.store ? treeCpuMs(pids.store) : 0;
+  const c0 = selfCpuMs();
+  const r = await phase();
+  const per = (ms: number) => Math.round((ms / messages) * 1000);
+  return {
+    ...r,
+    cpu: {
+      broker: per(treeCpuMs(pids.broker) - b0),
+      fleet: per(r.fleetCpuMs),
+      collector: per(selfCpuMs() - c0),
+      store: per(pids.store ? treeCpuMs(pids.store) - s0 : 0),
+    },
+  };
+}
+
 function dataBytes(dir: string): number {
   const out = execFileSync('du', ['-sb', join(dir, 'data'), join(dir, 'indexdb')], { encoding: 'utf8' });
   return out
@@ -238,11 +303,16 @@ async function main(): Promise<void> {
     const ctl = (a: string[]) => rabbit.ctl(a);
     const urlFor = (vhost = '/') => rabbit.amqpUrl(vhost);
     log('(1) broker ceiling…');
-    const ceiling = await brokerCeiling(urlFor, ctl, rabbit.admin.username);
+    const brokerPid = rabbit.process.pid;
+    const ceiling = await withCpu({ broker: brokerPid }, MESSAGES, () =>
+      brokerCeiling(urlFor, ctl, rabbit.admin.username, 'ceiling'),
+    );
     log(`    ${Math.round(ceiling.msgsPerSec)} msg/s in ${ceiling.seconds.toFixed(1)} s`);
     log('(2) pipeline…');
     const fleetUrl = `amqp://${GATEWAY}:bench@127.0.0.1:${rabbit.amqpPort}/`;
-    const e2e = await pipeline(rabbit.amqpUrl('/'), fleetUrl, vm.url);
+    const e2e = await withCpu({ broker: brokerPid, store: vm.process.pid }, MESSAGES, () =>
+      pipeline(rabbit.amqpUrl('/'), fleetUrl, vm.url),
+    );
     log(`    ${Math.round(e2e.msgsPerSec)} msg/s in ${e2e.seconds.toFixed(1)} s`);
     await vm.forceFlush();
     const stored = await countSamples(vm.url, '{__name__=~"energy_socket_.+",household=~"bench-.+"}');
@@ -266,11 +336,15 @@ async function main(): Promise<void> {
       ratioToBroker: Number((e2e.msgsPerSec / ceiling.msgsPerSec).toFixed(3)),
       vmRawSamplesPerSec: Math.round(raw.samplesPerSec),
       bytesPerReading: Number((e2e.meanBodyBytes / (SOCKETS * 2)).toFixed(2)),
-      amqpFramingBytesPerMessage: amqpFramingBytes('bench-hh1234.pi', '12345678-1234'),
+      amqpFramingBytesPerMessage: amqpFramingBytes(`${benchHousehold(1234)}.pi`, '12345678-1234'),
       diskBytesPerSample: Number((disk / Math.max(1, stored)).toFixed(3)),
       lost: expected - stored,
       p99LagMs: Math.round(paced.p99LagMs),
       p99LagSaturatedMs: Math.round(e2e.p99LagMs),
+      cpuMsPerKiloMsg: {
+        ceiling: ceiling.cpu,
+        pipeline: e2e.cpu,
+      },
     };
     const rows: [string, string][] = [
       [
@@ -292,6 +366,12 @@ async function main(): Promise<void> {
         `${result.p99LagMs} ms at ${pacedRate} msg/s (${result.p99LagSaturatedMs} ms flat out)`,
       ],
     ];
+    const cpuRow = (c: CpuPerKiloMsg) =>
+      `broker ${c.broker}, fleet ${c.fleet}, collector ${c.collector}, VictoriaMetrics ${c.store}`;
+    rows.push(
+      ['CPU ms per 1000 msgs (1)', cpuRow(ceiling.cpu)],
+      ['                    (2)', cpuRow(e2e.cpu)],
+    );
     for (const [k, v] of rows) process.stdout.write(`${k.padEnd(28)} ${v}\n`);
     if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
