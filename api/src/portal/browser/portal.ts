@@ -100,7 +100,11 @@ async function loadChart(): Promise<void> {
     `/api/v1/readings/power?from=${encodeURIComponent(from.toISOString())}&step=300`,
   );
   const xs = p.timestamps.map((t) => Date.parse(t) / 1000);
-  const total = xs.map((_x, i) => p.series.reduce((a, s) => a + (s.watts[i] ?? 0), 0));
+  // A step where no socket reported is a gap in the chart (device offline), not 0 W.
+  const total = xs.map((_x, i) => {
+    const known = p.series.map((s) => s.watts[i]).filter((w): w is number => w !== null && w !== undefined);
+    return known.length === 0 ? null : known.reduce((a, w) => a + w, 0);
+  });
   const data: uPlot.AlignedData = [xs, total];
   const el = $('chart');
   if (chart) chart.setData(data);
