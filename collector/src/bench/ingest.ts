@@ -4,7 +4,9 @@
  *     quorum queue and consumed with manual multi-acks, no processing;
  * (2) the whole pipeline: fleet → RabbitMQ → collector → VictoriaMetrics,
  *     counted back from VictoriaMetrics exactly;
- * (3) VictoriaMetrics raw: pre-encoded remote-write requests.
+ * (3) VictoriaMetrics raw: pre-encoded remote-write requests;
+ * and the CPU time of broker, fleet, collector and store per message.
+ * `-- --sweep` instead runs the pipeline for several prefetch/batch settings.
  * Definitions of each figure: DESIGN.md (Benchmarks).
  */
 import { spawn } from 'node:child_process';
@@ -129,7 +131,26 @@ async function brokerCeiling(
   return { msgsPerSec: MESSAGES / ((end - fleet.t0) / 1000), seconds: (end - fleet.t0) / 1000, fleetCpuMs };
 }
 
-async function pipeline(amqpUrl: string, fleetUrl: string, vmUrl: string, minutes = MINUTES, rate = 0) {
+interface Tuning {
+  /** Unacked deliveries the broker may hand out (quorum queues cap it at 2000). */
+  prefetch: number;
+  /** Messages per remote-write request, hence per multi-ack. */
+  batch: number;
+}
+
+const TUNING: Tuning = {
+  prefetch: Number(process.env.BENCH_PREFETCH ?? 2000),
+  batch: Number(process.env.BENCH_BATCH ?? 500),
+};
+
+async function pipeline(
+  amqpUrl: string,
+  fleetUrl: string,
+  vmUrl: string,
+  minutes = MINUTES,
+  rate = 0,
+  tuning = TUNING,
+) {
   const MESSAGES = DEVICES * minutes;
   const metrics = createCollectorMetrics();
   const writer = new RemoteWriteClient(vmUrl);
@@ -141,8 +162,8 @@ async function pipeline(amqpUrl: string, fleetUrl: string, vmUrl: string, minute
   const collector = new Collector({
     amqpUrl,
     topology: { queue: 'energy.readings.q', shards: 0, deliveryLimit: 20 },
-    prefetch: Number(process.env.BENCH_PREFETCH ?? 2000),
-    batchMessages: Number(process.env.BENCH_BATCH ?? 500),
+    prefetch: tuning.prefetch,
+    batchMessages: tuning.batch,
     flushIntervalMs: 250,
     maxWritesInFlight: 4,
     limits: DEFAULT_LIMITS,
@@ -290,6 +311,45 @@ function dataBytes(dir: string): number {
     .reduce((n, l) => n + Number(l.split('\t')[0]), 0);
 }
 
+/**
+ * `--sweep`: the pipeline alone for several prefetch × batch settings, each
+ * twice in interleaved rounds (the machine is shared: neighbours in time
+ * see the same noise), on one broker and one store.
+ */
+async function sweep(): Promise<void> {
+  const rabbit = await startPrivateRabbitMQ({ withAuthBackend: false });
+  const vm = await startPrivateVictoriaMetrics();
+  try {
+    await rabbit.ctl(['add_user', GATEWAY, 'bench']);
+    await rabbit.ctl(['set_permissions', '-p', '/', GATEWAY, '', '.*', '']);
+    const fleetUrl = `amqp://${GATEWAY}:bench@127.0.0.1:${rabbit.amqpPort}/`;
+    const settings: Tuning[] = [
+      { prefetch: 2000, batch: 100 },
+      { prefetch: 2000, batch: 250 },
+      { prefetch: 2000, batch: 500 },
+      { prefetch: 2000, batch: 1000 },
+      { prefetch: 1000, batch: 250 },
+      { prefetch: 500, batch: 250 },
+    ];
+    const rates = new Map<Tuning, number[]>(settings.map((t) => [t, []]));
+    for (let round = 0; round < 2; round++) {
+      for (const t of settings) {
+        const r = await pipeline(rabbit.amqpUrl('/'), fleetUrl, vm.url, MINUTES, 0, t);
+        log(`    prefetch ${t.prefetch} batch ${t.batch}: ${Math.round(r.msgsPerSec)} msg/s`);
+        rates.get(t)?.push(r.msgsPerSec);
+      }
+    }
+    process.stdout.write(`${'prefetch'.padEnd(10)}${'batch'.padEnd(8)}msg/s (two rounds)\n`);
+    for (const [t, r] of rates) {
+      process.stdout.write(
+        `${String(t.prefetch).padEnd(10)}${String(t.batch).padEnd(8)}${r.map((x) => Math.round(x)).join(', ')}\n`,
+      );
+    }
+  } finally {
+    await Promise.allSettled([rabbit.dispose(), vm.dispose()]);
+  }
+}
+
 async function main(): Promise<void> {
   log(
     `starting RabbitMQ and two VictoriaMetrics (${DEVICES} devices x ${MINUTES} minutes = ${MESSAGES} messages)`,
@@ -379,4 +439,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv.includes('--sweep')) await sweep();
+else await main();
