@@ -153,9 +153,12 @@ export class WriteRequestBuilder {
     let p = this.pos;
     b[p++] = 0x0a; // WriteRequest.timeseries
     p = writeVarint(b, p, inner);
-    b.set(name, p); p += name.length;
-    b.set(idLabels, p); p += idLabels.length;
-    b.set(sock, p); p += sock.length;
+    b.set(name, p);
+    p += name.length;
+    b.set(idLabels, p);
+    p += idLabels.length;
+    b.set(sock, p);
+    p += sock.length;
     b[p++] = 0x12; // TimeSeries.samples
     p = writeVarint(b, p, sampleInner);
     b[p++] = 0x09; // Sample.value, fixed64 double
