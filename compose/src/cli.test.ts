@@ -1,8 +1,9 @@
-// End to end: `npm run stack -- --fleet` on free ports in a temp STATE_DIR,
+// End to end: `npm run stack -- --fleet` on free ports in a temp STATE_DIR;
+// the launcher SIGKILLed and started again (it stops what the first left);
 // health of every component that is built, readings arriving, then SIGTERM
 // and nothing left behind.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -46,11 +47,14 @@ async function until<T>(what: string, ms: number, probe: () => Promise<T | undef
   }
 }
 
-test('the stack starts healthy, carries readings, and SIGTERM leaves no process behind', async (t) => {
-  const stateDir = mkdtempSync('/tmp/energy-stack-test-');
-  const ports: Record<string, string> = {};
-  for (const v of PORT_VARS) ports[v] = String(await freePort());
-  const nodeName = `energy-stack-test-${process.pid}@localhost`;
+interface Launch {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  readonly out: string[];
+  readonly running: Promise<void>;
+}
+
+function launch(stateDir: string, ports: Record<string, string>, nodeName: string): Launch {
   const child = spawn(
     process.execPath,
     [
@@ -85,14 +89,47 @@ test('the stack starts healthy, carries readings, and SIGTERM leaves no process 
     });
     void exited.then((code) => reject(new Error(`stack exited with ${code}:\n${out.join('\n')}`)));
   });
+  return { child, exited, out, running };
+}
+
+function runningPids(text: string): { name: string; pid: number }[] {
+  return [...text.matchAll(/^(\S+)\s+running\s+(\d+)/gm)].map((m) => ({
+    name: m[1] ?? '',
+    pid: Number(m[2]),
+  }));
+}
+
+test('the stack starts healthy, carries readings, and SIGTERM leaves no process behind', async (t) => {
+  const stateDir = mkdtempSync('/tmp/energy-stack-test-');
+  const ports: Record<string, string> = {};
+  for (const v of PORT_VARS) ports[v] = String(await freePort());
+  const nodeName = `energy-stack-test-${process.pid}@localhost`;
+
+  // A launcher that is SIGKILLed cannot stop its children: the next one, on
+  // the same STATE_DIR and ports, stops them first instead of failing on
+  // taken ports.
+  const first = launch(stateDir, ports, nodeName);
+  try {
+    await first.running;
+  } finally {
+    first.child.kill('SIGKILL');
+    await first.exited;
+  }
+  const orphans = runningPids(first.out.join('\n'));
+  assert.ok(
+    orphans.length > 3 && orphans.every((p) => alive(p.pid)),
+    'children outlive a SIGKILLed launcher',
+  );
+
+  const { child, exited, out, running } = launch(stateDir, ports, nodeName);
   try {
     await running;
     const text = out.join('\n');
     t.diagnostic(text);
-    const pids = [...text.matchAll(/^(\S+)\s+running\s+(\d+)/gm)].map((m) => ({
-      name: m[1],
-      pid: Number(m[2]),
-    }));
+    assert.match(text, /^stack: stopping \d+ processes that launcher \d+ left running/m);
+    for (const p of orphans)
+      assert.equal(alive(p.pid), false, `${p.name} (${p.pid}) of the killed launcher still runs`);
+    const pids = runningPids(text);
     assert.ok(pids.some((p) => p.name === 'victoria-metrics'));
     assert.ok(pids.some((p) => p.name === 'rabbitmq'));
     assert.doesNotMatch(text, /\bfailed\b/);

@@ -6,6 +6,7 @@
 import { killAllSync } from '@energy/lib/services/index';
 import { ConfigError } from '@energy/lib/config';
 import { stackComponents, type StackContext } from './components.js';
+import { findLeftovers, markChildren, stopLeftovers } from './leftovers.js';
 import { Stack } from './stack.js';
 import { CLI_USAGE, parseCli, type StackConfig, type CliOptions } from './stack-config.js';
 import { loadSecrets, prepareStateDir } from './state-dir.js';
@@ -30,6 +31,22 @@ if (cli.help) {
   process.exit(0);
 }
 
+const scan = findLeftovers(config.stateDir);
+if (scan.liveLauncher !== undefined) {
+  process.stderr.write(
+    `stack: another launcher (pid ${scan.liveLauncher}) runs with STATE_DIR=${config.stateDir}; stop it first or choose another STATE_DIR\n`,
+  );
+  process.exit(1);
+}
+if (scan.leftovers.length > 0) {
+  const launchers = [...new Set(scan.leftovers.map((l) => l.launcherPid))].join(', ');
+  say(
+    `stack: stopping ${scan.leftovers.length} processes that launcher ${launchers} left running (it did not stop cleanly):`,
+  );
+  for (const l of scan.leftovers) say(`  ${l.pid} ${l.command.slice(0, 100)}`);
+  await stopLeftovers(scan.leftovers);
+}
+markChildren(config.stateDir);
 prepareStateDir(config.stateDir);
 const secrets = loadSecrets(config.stateDir, config.brokerAuthSecret);
 const ctx: StackContext = {};
