@@ -1,6 +1,6 @@
 export * from './power-meter.js';
 export { SOCKET_NAMES, APPLIANCES } from './simulator/appliances.js';
-export { HouseholdSimulator, fixedUtcOffsetMinutes } from './simulator/household-simulator.js';
+export { HouseholdSimulator, utcOffsetMinutes } from './simulator/household-simulator.js';
 export { SimulatedMeter } from './simulator/simulated-meter.js';
 export { Ade7953Meter, ADE7953_ADDRESS } from './drivers/ade7953.js';
 export { Tca9548a } from './drivers/tca9548a.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SOCKET_NAMES } from './appliances.js';
-import { HouseholdSimulator } from './household-simulator.js';
+import { HouseholdSimulator, utcOffsetMinutes } from './household-simulator.js';
 import { SimulatedMeter } from './simulated-meter.js';
 
 const DAY0 = Date.UTC(2026, 0, 12) / 1000; // a Monday in winter
@@ -81,4 +81,39 @@ test('simulated meter counters are the exact integral since its epoch start', as
       assert.ok(Math.abs(s.energyJoules - exact) < 1e-6, `socket ${s.socket}`);
     }
   }
+});
+
+test('time of day follows the household clock, daylight saving included', () => {
+  // Same household in three zones: Berlin is UTC+1 in January and UTC+2 in July.
+  const sim = (timeZone: string) => new HouseholdSimulator({ seed: 7, householdId: 'hh', timeZone });
+  const berlin = sim('Europe/Berlin');
+  const plus1 = sim('Etc/GMT-1');
+  const plus2 = sim('Etc/GMT-2');
+  const day = (y: number, m: number, d: number) => Date.UTC(y, m, d) / 60_000;
+  const days = [
+    { start: day(2026, 0, 12), same: plus1, other: plus2 },
+    { start: day(2026, 6, 13), same: plus2, other: plus1 },
+  ];
+  for (const { start, same, other } of days) {
+    let differs = 0;
+    for (let s = 0; s < 30; s++) {
+      for (let m = start; m < start + 1440; m++) {
+        assert.equal(berlin.minuteDeciwatts(s, m), same.minuteDeciwatts(s, m));
+        if (berlin.minuteDeciwatts(s, m) !== other.minuteDeciwatts(s, m)) differs++;
+      }
+    }
+    assert.ok(differs > 100, `an hour's shift changes the day (${differs} minutes differ)`);
+  }
+});
+
+test('UTC offsets change at the transition minute, half-hour zones and unknown zones included', () => {
+  const at = (iso: string) => Date.parse(iso);
+  assert.equal(utcOffsetMinutes('Europe/Berlin', at('2026-03-29T00:59:00Z')), 60);
+  assert.equal(utcOffsetMinutes('Europe/Berlin', at('2026-03-29T01:00:00Z')), 120);
+  assert.equal(utcOffsetMinutes('Europe/Berlin', at('2026-10-25T00:59:00Z')), 120);
+  assert.equal(utcOffsetMinutes('Europe/Berlin', at('2026-10-25T01:00:00Z')), 60);
+  assert.equal(utcOffsetMinutes('Asia/Kolkata', at('2026-07-01T12:00:00Z')), 330);
+  assert.equal(utcOffsetMinutes('Australia/Lord_Howe', at('2026-01-15T12:00:00Z')), 660);
+  assert.equal(utcOffsetMinutes('Australia/Lord_Howe', at('2026-07-15T12:00:00Z')), 630);
+  assert.equal(utcOffsetMinutes('Not/AZone', at('2026-07-15T12:00:00Z')), 0);
 });

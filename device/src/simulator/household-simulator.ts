@@ -4,40 +4,61 @@ import { hash4, hashString } from './hash.js';
 const MINUTES_PER_DAY = 1440;
 
 /**
- * Offset of a time zone from UTC in minutes, taken at one fixed instant
- * (mid-January, standard time) so the simulator stays a pure function; the
- * hour that daylight saving would shift in summer does not matter to it.
+ * Offset of a time zone from UTC in minutes at an instant, daylight saving
+ * included: the kettle is boiled at 7:00 on the household's clock, summer and
+ * winter. Cached per zone and quarter hour (every transition in the tz
+ * database falls on one), so a fleet of 100,000 households sharing a handful
+ * of zones asks Intl once per zone and quarter hour.
  */
-const offsets = new Map<string, number>();
+const formatters = new Map<string, Intl.DateTimeFormat | null>();
+const offsets = new Map<string, Map<number, number>>();
+const QUARTER_MS = 15 * 60_000;
+const MAX_CACHED_QUARTERS = 100_000;
 
-export function fixedUtcOffsetMinutes(timeZone: string): number {
-  // A fleet of 100,000 households shares a handful of zones; Intl is slow to build.
-  let cached = offsets.get(timeZone);
+export function utcOffsetMinutes(timeZone: string, atMs: number): number {
+  const quarter = Math.floor(atMs / QUARTER_MS);
+  let zone = offsets.get(timeZone);
+  if (zone === undefined) {
+    zone = new Map();
+    offsets.set(timeZone, zone);
+  }
+  let cached = zone.get(quarter);
   if (cached === undefined) {
-    cached = computeOffset(timeZone);
-    offsets.set(timeZone, cached);
+    cached = computeOffset(timeZone, quarter * QUARTER_MS);
+    if (zone.size >= MAX_CACHED_QUARTERS) zone.clear();
+    zone.set(quarter, cached);
   }
   return cached;
 }
 
-function computeOffset(timeZone: string): number {
-  const at = Date.UTC(2026, 0, 15, 12, 0, 0);
-  try {
-    const parts = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-    }).formatToParts(new Date(at));
-    const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value ?? 0);
-    const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
-    return Math.round((local - at) / 60_000);
-  } catch {
-    return 0; // an unknown zone simulates on UTC
+function formatter(timeZone: string): Intl.DateTimeFormat | null {
+  let f = formatters.get(timeZone);
+  if (f === undefined) {
+    try {
+      f = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+      });
+    } catch {
+      f = null; // an unknown zone simulates on UTC
+    }
+    formatters.set(timeZone, f);
   }
+  return f;
+}
+
+function computeOffset(timeZone: string, at: number): number {
+  const f = formatter(timeZone);
+  if (f === null) return 0;
+  const parts = f.formatToParts(new Date(at));
+  const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value ?? 0);
+  const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
+  return Math.round((local - Math.floor(at / 60_000) * 60_000) / 60_000);
 }
 
 export interface HouseholdOptions {
@@ -55,11 +76,11 @@ export interface HouseholdOptions {
  */
 export class HouseholdSimulator {
   private readonly key: number;
-  private readonly offsetMin: number;
+  private readonly timeZone: string;
 
   constructor(opts: HouseholdOptions) {
     this.key = hash4(opts.seed >>> 0, hashString(opts.householdId), hashString(opts.deviceId ?? ''), 0x5eed);
-    this.offsetMin = fixedUtcOffsetMinutes(opts.timeZone ?? 'UTC');
+    this.timeZone = opts.timeZone ?? 'UTC';
   }
 
   /** Name of the appliance behind a socket. */
@@ -71,7 +92,7 @@ export class HouseholdSimulator {
   minuteDeciwatts(socket: number, minute: number): number {
     const appliance = APPLIANCES[socket % APPLIANCES.length];
     if (appliance === undefined) return 0;
-    const local = minute + this.offsetMin;
+    const local = minute + utcOffsetMinutes(this.timeZone, minute * 60_000);
     const day = Math.floor(local / MINUTES_PER_DAY);
     const minuteOfDay = local - day * MINUTES_PER_DAY;
     return minuteDeciwatts(appliance.profile, hash4(this.key, socket, 0x50c, 0), minute, minuteOfDay, day);
