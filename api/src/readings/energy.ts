@@ -1,4 +1,4 @@
-import { buckets, type Bucket } from './local-time.js';
+import { buckets, type Bucket } from '@energy/lib/local-time';
 import { priceAt, roundMoney, type Tariff } from './tariff.js';
 import type { VmClient } from './vm-client.js';
 

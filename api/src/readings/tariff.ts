@@ -1,5 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
-import { localDate, localParts } from './local-time.js';
+import { localDate, localParts } from '@energy/lib/local-time';
 
 /**
  * A household's electricity price: dated periods (a price change starts a new

@@ -4,7 +4,7 @@ import { authOf, requireUser } from '../auth/authenticate.js';
 import type { AppDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { energyBuckets } from '../readings/energy.js';
-import { rfc3339InZone, type Bucket } from '../readings/local-time.js';
+import { rfc3339InZone, type Bucket } from '@energy/lib/local-time';
 import { DEFAULT_TARIFF, priceAt, roundMoney, type Tariff } from '../readings/tariff.js';
 import { parseRange } from '../readings/time-params.js';
 import type { Device, Household } from '../store/accounts-store.js';

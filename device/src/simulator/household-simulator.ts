@@ -1,3 +1,4 @@
+import { offsetMs } from '@energy/lib/local-time';
 import { APPLIANCES, minuteDeciwatts } from './appliances.js';
 import { hash4, hashString } from './hash.js';
 
@@ -10,7 +11,6 @@ const MINUTES_PER_DAY = 1440;
  * database falls on one), so a fleet of 100,000 households sharing a handful
  * of zones asks Intl once per zone and quarter hour.
  */
-const formatters = new Map<string, Intl.DateTimeFormat | null>();
 const offsets = new Map<string, Map<number, number>>();
 const QUARTER_MS = 15 * 60_000;
 const MAX_CACHED_QUARTERS = 100_000;
@@ -24,41 +24,15 @@ export function utcOffsetMinutes(timeZone: string, atMs: number): number {
   }
   let cached = zone.get(quarter);
   if (cached === undefined) {
-    cached = computeOffset(timeZone, quarter * QUARTER_MS);
+    try {
+      cached = Math.round(offsetMs(quarter * QUARTER_MS, timeZone) / 60_000);
+    } catch {
+      cached = 0; // an unknown zone simulates on UTC
+    }
     if (zone.size >= MAX_CACHED_QUARTERS) zone.clear();
     zone.set(quarter, cached);
   }
   return cached;
-}
-
-function formatter(timeZone: string): Intl.DateTimeFormat | null {
-  let f = formatters.get(timeZone);
-  if (f === undefined) {
-    try {
-      f = new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-      });
-    } catch {
-      f = null; // an unknown zone simulates on UTC
-    }
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-function computeOffset(timeZone: string, at: number): number {
-  const f = formatter(timeZone);
-  if (f === null) return 0;
-  const parts = f.formatToParts(new Date(at));
-  const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
-  return Math.round((local - Math.floor(at / 60_000) * 60_000) / 60_000);
 }
 
 export interface HouseholdOptions {
