@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { freePort } from '@energy/lib/services/index';
+import { freePort, processAlive as alive } from '@energy/lib/services/index';
 import { REPO_ROOT } from './repo-paths.js';
 
 const PORT_VARS = [
@@ -27,15 +27,6 @@ const PORT_VARS = [
   'VMALERT_HOUSEHOLDS_PORT',
   'ALERTMANAGER_PORT',
 ] as const;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + ms;

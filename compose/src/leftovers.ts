@@ -10,6 +10,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processAlive as alive } from '@energy/lib/services/supervisor';
 
 export const LAUNCHER_PID_VAR = 'ENERGY_LAUNCHER_PID';
 export const LAUNCHER_STATE_VAR = 'ENERGY_LAUNCHER_STATE_DIR';
@@ -68,15 +69,6 @@ export function findLeftovers(stateDir: string, selfPid = process.pid): Leftover
     leftovers.push({ pid, launcherPid, command: argv.join(' ').trim() });
   }
   return liveLauncher === undefined ? { leftovers } : { leftovers, liveLauncher };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function signal(pids: readonly number[], sig: NodeJS.Signals): void {

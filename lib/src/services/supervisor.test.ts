@@ -5,19 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { freePort, PortInUseError } from './ports.js';
-import { ServiceStartError, startProcess } from './supervisor.js';
+import { processAlive as alive, ServiceStartError, startProcess } from './supervisor.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'energy-supervisor-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // A child that serves /health on PORT and ignores SIGTERM when asked to.
 const serverScript = (ignoreTerm: boolean): string => `

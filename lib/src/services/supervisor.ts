@@ -85,6 +85,16 @@ export function logTail(file: string, lines = 30): string {
   }
 }
 
+/** Whether a process with this pid exists (signal 0: nothing is sent). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Starts a child in the foreground (never daemonized) in its own process
  * group — so Ctrl-C reaches the launcher only, which stops children in order —
