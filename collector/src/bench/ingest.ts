@@ -97,8 +97,8 @@ async function brokerCeiling(
   rabbitUrl: (vhost?: string) => string,
   ctl: (a: string[]) => Promise<string>,
   adminUser: string,
-  vhost: string,
 ) {
+  const vhost = 'ceiling';
   await ctl(['add_vhost', vhost]);
   await ctl(['set_permissions', '-p', vhost, adminUser, '.*', '.*', '.*']);
   await ctl(['set_permissions', '-p', vhost, GATEWAY, '.*', '.*', '.*']);
@@ -365,7 +365,7 @@ async function main(): Promise<void> {
     log('(1) broker ceiling…');
     const brokerPid = rabbit.process.pid;
     const ceiling = await withCpu({ broker: brokerPid }, MESSAGES, () =>
-      brokerCeiling(urlFor, ctl, rabbit.admin.username, 'ceiling'),
+      brokerCeiling(urlFor, ctl, rabbit.admin.username),
     );
     log(`    ${Math.round(ceiling.msgsPerSec)} msg/s in ${ceiling.seconds.toFixed(1)} s`);
     log('(2) pipeline…');
