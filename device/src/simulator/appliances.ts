@@ -1,3 +1,4 @@
+import { SIMULATED_SOCKET_NAMES } from '@energy/lib/series';
 import { unit } from './hash.js';
 
 /**
@@ -302,8 +303,14 @@ export const APPLIANCES: readonly { readonly name: string; readonly profile: App
   },
 ];
 
-/** The 30 socket names, in socket order (socket n has APPLIANCES[n % 30]); the API's seed uses them. */
-export const SOCKET_NAMES: readonly string[] = APPLIANCES.map((a) => a.name);
+/** The 30 socket names, in socket order (socket n has APPLIANCES[n % 30]); typed once in lib, which the demo seed reads. */
+export const SOCKET_NAMES: readonly string[] = SIMULATED_SOCKET_NAMES;
+if (
+  APPLIANCES.some((a, i) => a.name !== SIMULATED_SOCKET_NAMES[i]) ||
+  APPLIANCES.length !== SOCKET_NAMES.length
+) {
+  throw new Error('appliance profiles and SIMULATED_SOCKET_NAMES (lib/src/series.ts) are out of step');
+}
 
 const pick = (r: Range, u: number): number => r[0] + u * (r[1] - r[0]);
 const MINUTES_PER_DAY = 1440;

@@ -1,0 +1,56 @@
+/**
+ * The names the stored readings go by (DESIGN.md, storage and meaning). The
+ * collector writes them, the API and Grafana read them, the alert and
+ * recording rules watch them: each name is typed here once and imported.
+ */
+
+/** Mean active power of one socket over its minute (gauge). */
+export const POWER_SERIES = 'energy_socket_power_watts';
+/** A socket's energy counter in joules (counter; resets on a new boot). */
+export const ENERGY_SERIES = 'energy_socket_energy_joules_total';
+
+/** The labels every reading series carries, in the collector's write order. */
+export const SERIES_LABELS = {
+  household: 'household',
+  device: 'device',
+  socket: 'socket',
+} as const;
+export type SeriesLabel = (typeof SERIES_LABELS)[keyof typeof SERIES_LABELS];
+
+/**
+ * The 30 socket names of a simulated household, in socket order: the device
+ * simulator gives socket n the appliance of this name, and the demo seed
+ * names the sockets of its devices with them.
+ */
+export const SIMULATED_SOCKET_NAMES: readonly string[] = [
+  'Fridge',
+  'Freezer',
+  'Kettle',
+  'Washing machine',
+  'Dishwasher',
+  'TV',
+  'Router',
+  'Heater',
+  'Microwave',
+  'Oven',
+  'Toaster',
+  'Coffee machine',
+  'Computer',
+  'Monitor',
+  'Game console',
+  'Living room lamp',
+  'Bedroom lamp',
+  'Phone charger',
+  'Tumble dryer',
+  'Aquarium',
+  'NAS',
+  'Alarm system',
+  'Sound system',
+  'Hair dryer',
+  'Iron',
+  'Dehumidifier',
+  'Water heater',
+  'Printer',
+  'Vacuum robot dock',
+  'Desk fan',
+];
