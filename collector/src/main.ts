@@ -1,9 +1,9 @@
 import { loadConfigOrExit } from '@energy/lib/config';
 import { createLogger } from '@energy/lib/logger';
+import { startOpsHttpServer } from '@energy/lib/ops-http-server';
 import { startTracing } from '@energy/lib/tracing';
 import { COLLECTOR_CONFIG } from './config.js';
 import { Collector } from './consumer.js';
-import { startHttpServer } from './http-server.js';
 import { httpGatewayDeviceLister, IdentityResolver } from './identity.js';
 import { createCollectorMetrics } from './metrics.js';
 import { RemoteWriteClient } from './remote-write-client.js';
@@ -31,7 +31,12 @@ const collector = new Collector({
   logger: log,
 });
 
-const server = await startHttpServer(config.metricsPort, metrics.registry, () => collector.ready);
+const server = await startOpsHttpServer({
+  port: config.metricsPort,
+  registry: metrics.registry,
+  isReady: () => collector.ready,
+  notReadyText: 'not consuming from the broker',
+});
 log.info({ port: config.metricsPort }, 'metrics listening');
 await collector.start();
 

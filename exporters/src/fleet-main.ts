@@ -3,8 +3,8 @@ import { field, loadConfigOrExit } from '@energy/lib/config';
 import { DEFAULT_PORTS, READINGS_EXCHANGE } from '@energy/lib/defaults';
 import type { FleetManifest } from '@energy/lib/fleet-manifest';
 import { createLogger } from '@energy/lib/logger';
+import { startOpsHttpServer } from '@energy/lib/ops-http-server';
 import { FleetRunner } from './fleet-runner.js';
-import { startHttpServer } from './http-server.js';
 import { createExporterMetrics } from './metrics.js';
 import { AmqpPublisher } from './publisher.js';
 import { withCredentials } from './amqp-url.js';
@@ -59,9 +59,12 @@ const runner = new FleetRunner({
   log,
   metrics,
 });
-const server = await startHttpServer(config.metricsPort, metrics.registry, () =>
-  publishers.some((p) => p.connected),
-);
+const server = await startOpsHttpServer({
+  port: config.metricsPort,
+  registry: metrics.registry,
+  isReady: () => publishers.some((p) => p.connected),
+  notReadyText: 'no publisher connected to the broker',
+});
 log.info(
   {
     devices: runner.deviceCount,

@@ -1,11 +1,11 @@
 import { ConfigError } from '@energy/lib/config';
 import { READINGS_EXCHANGE } from '@energy/lib/defaults';
 import { createLogger } from '@energy/lib/logger';
+import { startOpsHttpServer } from '@energy/lib/ops-http-server';
 import { withCredentials } from './amqp-url.js';
 import { fastClock, realClock } from './clock.js';
 import { readExporterConfig, type ExporterConfig } from './exporter-config.js';
 import { Exporter } from './exporter.js';
-import { startHttpServer } from './http-server.js';
 import { createMeters } from './meters.js';
 import { createExporterMetrics } from './metrics.js';
 import { Outbox } from './outbox.js';
@@ -64,7 +64,12 @@ const exporter = new Exporter({
   },
   onBatch: (b) => log.debug({ bootId: b.bootId, seq: b.seq, endUnixS: b.endUnixS }, 'batch built'),
 });
-const server = await startHttpServer(config.metricsPort, metrics.registry, () => publisher.connected);
+const server = await startOpsHttpServer({
+  port: config.metricsPort,
+  registry: metrics.registry,
+  isReady: () => publisher.connected,
+  notReadyText: 'not connected to the broker',
+});
 publisher.start();
 pump.start();
 log.info(
