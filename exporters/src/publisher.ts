@@ -1,7 +1,7 @@
 import amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type { Logger } from '@energy/lib/logger';
-import { backoffDelayMs } from './backoff.js';
+import { backoffMs } from '@energy/lib/backoff';
 import type { ExporterMetrics } from './metrics.js';
 
 export const BATCH_CONTENT_TYPE = 'application/x-protobuf';
@@ -163,7 +163,13 @@ export class AmqpPublisher {
 
   private schedule(err: unknown): void {
     if (this.stopped || this.timer) return;
-    const delay = backoffDelayMs(this.attempt++, this.opts.backoffInitialMs, this.opts.backoffMaxMs);
+    // Whole milliseconds: the delay is logged and a fleet's logs stay readable.
+    const delay = Math.round(
+      backoffMs(this.attempt++, {
+        initialMs: this.opts.backoffInitialMs ?? 500,
+        maxMs: this.opts.backoffMaxMs ?? 30_000,
+      }),
+    );
     this.opts.log.warn(
       { err: err instanceof Error ? err.message : String(err), delayMs: delay, connection: this.name },
       'amqp not connected; retrying',
