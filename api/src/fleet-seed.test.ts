@@ -7,7 +7,7 @@ import type { FleetManifest } from '@energy/lib/fleet-manifest';
 import request from 'supertest';
 import { buildApp } from './app.js';
 import { sha256 } from './auth/secrets.js';
-import { BrokerAuth } from './broker/broker-auth.js';
+import { BrokerAuth } from './core/devices/broker-auth.js';
 import { DEMO_EMAIL, seed } from './fleet-seed.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { testDeps } from './test-support/test-deps.js';

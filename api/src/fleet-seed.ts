@@ -8,14 +8,14 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SOCKET_NAMES } from '@energy/device/simulator/appliances';
 import { deviceUsername } from '@energy/lib/defaults';
 import type { FleetHousehold, FleetManifest } from '@energy/lib/fleet-manifest';
+import { SIMULATED_SOCKET_NAMES } from '@energy/lib/series';
 import { hashPassword } from './auth/passwords.js';
 import { newSecret, sha256 } from './auth/secrets.js';
-import { createOwner } from './routes/auth-routes.js';
+import { createOwner } from './core/accounts/registration.js';
 import type { AccountsStore } from './store/accounts-store.js';
-import type { Tariff } from './readings/tariff.js';
+import type { Tariff } from './core/readings/tariff.js';
 
 export const DEMO_EMAIL = 'demo@example.com';
 export const GATEWAY = 'gw-fleet';
@@ -91,14 +91,14 @@ export async function seed(store: AccountsStore, o: SeedOptions): Promise<FleetM
         name: 'Raspberry Pi',
         // The fleet publishes as the gateway; the device's own secret is never used.
         secretHash: sha256(newSecret()),
-        sockets: SOCKET_NAMES.map((name, socket) => ({ socket, name, role: 'socket' as const })),
+        sockets: SIMULATED_SOCKET_NAMES.map((name, socket) => ({ socket, name, role: 'socket' as const })),
         createdAt: new Date(),
       });
     }
     households.push({
       householdId: id,
       timeZone,
-      devices: [{ deviceId: DEVICE_ID, sockets: SOCKET_NAMES.length }],
+      devices: [{ deviceId: DEVICE_ID, sockets: SIMULATED_SOCKET_NAMES.length }],
     });
   }
   const demo = await store.userByEmail(DEMO_EMAIL);

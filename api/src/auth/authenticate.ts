@@ -1,10 +1,9 @@
 import type { Context, Next } from 'koa';
+import { API_TOKEN_PREFIX } from '../core/accounts/api-tokens.js';
 import type { AppDeps, AuthState } from '../deps.js';
 import { ApiError } from '../errors.js';
 import type { Role } from '../store/accounts-store.js';
 import { sha256 } from './secrets.js';
-
-export const API_TOKEN_PREFIX = 'emt_';
 
 /**
  * Resolves the caller from a Bearer access JWT. The membership is read on

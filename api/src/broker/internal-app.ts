@@ -1,17 +1,12 @@
 import Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
-import { sameHash, newId, sha256 } from '../auth/secrets.js';
+import { sameHash, sha256 } from '../auth/secrets.js';
+import { BrokerAuth, type Decision } from '../core/devices/broker-auth.js';
+import { gatewayDevices } from '../core/devices/gateways.js';
+import { takeAlerts, type AlertmanagerAlert } from '../core/notifications/alert-intake.js';
 import type { AppDeps } from '../deps.js';
 import { ApiError, errorBody } from '../errors.js';
 import { readForm, readJson } from '../http/body.js';
-import { BrokerAuth, type Decision } from './broker-auth.js';
-
-interface AlertmanagerAlert {
-  status?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  startsAt?: string;
-}
 
 /**
  * The internal listener (loopback, BROKER_AUTH_PORT): RabbitMQ's HTTP auth
@@ -80,55 +75,21 @@ export function buildInternalApp(deps: AppDeps, secret: string): Koa {
   });
 
   router.get('/internal/gateways/:name/devices', async (ctx) => {
-    const g = await deps.store.gateway(String(ctx.params.name));
-    if (!g) throw new ApiError('not_found');
-    ctx.body = { devices: g.devices };
+    ctx.body = { devices: await gatewayDevices(deps, String(ctx.params.name)) };
   });
 
   router.post('/internal/alertmanager', async (ctx) => {
     const body = (await readJson(ctx, 1024 * 1024)) as { alerts?: AlertmanagerAlert[] };
     if (!Array.isArray(body.alerts))
       throw new ApiError('validation_failed', 'Not an Alertmanager webhook body: "alerts" is missing');
-    const now = deps.now?.() ?? new Date();
-    let stored = 0;
-    for (const a of body.alerts.slice(0, 1000)) {
-      const hh = a.labels?.household;
-      const alertname = a.labels?.alertname ?? 'unknown';
-      if (!hh || !(await deps.store.householdById(hh))) {
-        deps.metrics.alertsReceived.inc({ reason: 'no_household' });
-        continue;
-      }
-      const deviceId = a.labels?.device ?? null;
-      const startsAt = a.startsAt ? new Date(a.startsAt) : now;
-      const device = deviceId ? await deps.store.device(hh, deviceId) : undefined;
-      if (device?.muteUntil && device.muteUntil > now) {
-        deps.metrics.alertsReceived.inc({ reason: 'muted' });
-        continue;
-      }
-      // The household's own grace for an offline device: a short outage is no news.
-      const grace = device?.offlineGraceMinutes ?? 0;
-      if (
-        /offline/i.test(alertname) &&
-        a.status !== 'resolved' &&
-        now.getTime() - startsAt.getTime() < grace * 60_000
-      ) {
-        deps.metrics.alertsReceived.inc({ reason: 'grace' });
-        continue;
-      }
-      await deps.store.addNotification({
-        id: newId(),
-        householdId: hh,
-        deviceId,
-        alertname,
-        status: a.status === 'resolved' ? 'resolved' : 'firing',
-        summary: (a.annotations?.summary ?? a.annotations?.description ?? alertname).slice(0, 500),
-        startsAt: Number.isNaN(startsAt.getTime()) ? now : startsAt,
-        receivedAt: now,
-      });
-      deps.metrics.alertsReceived.inc({ reason: 'stored' });
-      stored++;
-    }
-    ctx.body = { stored };
+    ctx.body = await takeAlerts(
+      {
+        store: deps.store,
+        now: () => deps.now?.() ?? new Date(),
+        onOutcome: (reason) => deps.metrics.alertsReceived.inc({ reason }),
+      },
+      body.alerts,
+    );
   });
 
   app.use(router.routes());

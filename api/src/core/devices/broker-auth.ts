@@ -1,19 +1,23 @@
 import { READINGS_EXCHANGE, parseDeviceUsername } from '@energy/lib/defaults';
 import { isGatewayUsername } from '@energy/lib/fleet-manifest';
-import { sameHash, sha256 } from '../auth/secrets.js';
-import type { AccountsStore } from '../store/accounts-store.js';
+import { sameHash, sha256 } from '../../auth/secrets.js';
+import type { AccountsStore } from '../../store/accounts-store.js';
+
+/** What broker auth reads: devices and gateways, nothing else. */
+export type PrincipalStore = Pick<AccountsStore, 'device' | 'gateway'>;
 
 export type Decision = 'allow' | 'deny';
 
 /**
- * RabbitMQ's HTTP auth backend decisions, as pure functions of the store.
+ * RabbitMQ's HTTP auth backend decisions, as pure functions of the store
+ * (broker/internal-app.ts parses the backend's forms and answers).
  * Devices (`<household>.<device>`) and gateways (`gw-…`) may do exactly one
  * thing: write to the readings exchange, a device with its own routing key,
  * a gateway with the routing keys of the devices it carries. No configure,
  * no read, no other exchange.
  */
 export class BrokerAuth {
-  constructor(private readonly store: AccountsStore) {}
+  constructor(private readonly store: PrincipalStore) {}
 
   private async principalExists(username: string): Promise<boolean> {
     if (isGatewayUsername(username)) return (await this.store.gateway(username)) !== undefined;

@@ -1,0 +1,48 @@
+import { dummyHash, verifyPassword } from '../../auth/passwords.js';
+import { ApiError } from '../../errors.js';
+import type { AccountsStore } from '../../store/accounts-store.js';
+import { issueSession, type Session, type SessionDeps } from './sessions.js';
+
+/** Why a login was refused: the `reason` label of api_login_failures_total. */
+export type LoginFailure = 'throttled' | 'unknown_email' | 'wrong_password' | 'disabled';
+
+/** The login throttle (LoginThrottle): per account, per address and per pair. */
+export interface Throttle {
+  /** Seconds to wait, or 0 when the attempt may go ahead. */
+  check(email: string, address: string): number;
+  failed(email: string, address: string): void;
+  succeeded(email: string, address: string): void;
+}
+
+export interface LoginDeps extends SessionDeps {
+  readonly store: SessionDeps['store'] & Pick<AccountsStore, 'userByEmail'>;
+  readonly throttle: Throttle;
+  readonly onFailure: (reason: LoginFailure) => void;
+}
+
+/**
+ * Email and password for a session. Every refusal looks the same to the
+ * caller (`invalid_credentials`) except throttling, which says how long to wait.
+ */
+export async function login(
+  deps: LoginDeps,
+  l: { email: string; password: string; address: string },
+): Promise<Session> {
+  const email = l.email.toLowerCase();
+  const wait = deps.throttle.check(email, l.address);
+  if (wait > 0) {
+    deps.onFailure('throttled');
+    throw new ApiError('throttled', undefined, { 'retry-after': String(wait) });
+  }
+  const user = await deps.store.userByEmail(email);
+  // Unknown emails cost the same argon2 work, so timing does not tell either.
+  const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), l.password);
+  const m = user && ok && !user.disabled ? await deps.store.membershipOf(user.id) : undefined;
+  if (!user || !ok || user.disabled || !m) {
+    deps.throttle.failed(email, l.address);
+    deps.onFailure(!user ? 'unknown_email' : !ok ? 'wrong_password' : 'disabled');
+    throw new ApiError('invalid_credentials');
+  }
+  deps.throttle.succeeded(email, l.address);
+  return issueSession(deps, user.id, m.householdId);
+}

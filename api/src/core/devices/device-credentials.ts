@@ -1,0 +1,43 @@
+import { deviceUsername } from '@energy/lib/defaults';
+import { newId, newSecret, sha256 } from '../../auth/secrets.js';
+import { ApiError } from '../../errors.js';
+import type { AccountsStore } from '../../store/accounts-store.js';
+
+/** What a Pi needs to publish: where the broker is and its own login. The password is shown once. */
+export interface DeviceCredentials {
+  readonly id: string;
+  readonly name: string;
+  readonly broker: { readonly url: string; readonly username: string; readonly password: string };
+}
+
+export interface DeviceCreationDeps {
+  readonly store: Pick<AccountsStore, 'device' | 'createDevice'>;
+  /** The AMQP URL devices are told to connect to. */
+  readonly brokerUrl: string;
+  readonly now: () => Date;
+}
+
+/**
+ * A device of the household with a fresh broker secret. Its broker username
+ * is `<household>.<device>`, which the broker's auth backend and the
+ * collector take the identity from; only the secret's hash is kept.
+ */
+export async function createDevice(
+  deps: DeviceCreationDeps,
+  householdId: string,
+  name: string,
+  id = newId(),
+): Promise<DeviceCredentials> {
+  if (await deps.store.device(householdId, id))
+    throw new ApiError('conflict', `A device with id "${id}" exists`);
+  const password = newSecret();
+  await deps.store.createDevice({
+    id,
+    householdId,
+    name,
+    secretHash: sha256(password),
+    sockets: [],
+    createdAt: deps.now(),
+  });
+  return { id, name, broker: { url: deps.brokerUrl, username: deviceUsername(householdId, id), password } };
+}

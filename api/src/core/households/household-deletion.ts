@@ -1,0 +1,64 @@
+import { deviceUsername } from '@energy/lib/defaults';
+import type { GrafanaProvisioner } from '../../grafana/grafana-provisioner.js';
+import type { AccountsStore, HouseholdDeletion } from '../../store/accounts-store.js';
+import type { Warnings } from './warnings.js';
+
+/** The time-series store's side of a deletion: every series of the household (VmClient). */
+export interface SeriesDeletion {
+  deleteHousehold(householdId: string): Promise<void>;
+}
+
+/** The broker's open connections (BrokerAdmin): cut a deleted device off now, not at its next login. */
+export interface BrokerConnections {
+  closeConnectionsOf(username: string): Promise<number>;
+}
+
+export interface HouseholdDeletionDeps {
+  readonly store: Pick<AccountsStore, 'devices' | 'deleteHousehold'>;
+  readonly series: SeriesDeletion;
+  readonly grafana: Pick<GrafanaProvisioner, 'configured' | 'deleteHousehold'>;
+  readonly broker?: BrokerConnections | undefined;
+  readonly log: Warnings;
+}
+
+export type GrafanaDeletion = 'organisation deleted' | 'none provisioned';
+
+export interface DeletedHousehold extends HouseholdDeletion {
+  readonly household: string;
+  readonly series: true;
+  readonly grafana: GrafanaDeletion;
+}
+
+/**
+ * Deletes a household and everything that belongs to it, in the order that
+ * lets a failed deletion be retried: series first (if the store is down the
+ * household stays whole), then Grafana (its datasource holds a token of this
+ * household), then accounts, devices and tokens, and last the broker
+ * connections of its devices (best effort: the auth backend refuses them
+ * from now on anyway). A GrafanaError is logged and rethrown.
+ */
+export async function deleteHousehold(
+  deps: HouseholdDeletionDeps,
+  householdId: string,
+): Promise<DeletedHousehold> {
+  const devices = await deps.store.devices(householdId);
+  await deps.series.deleteHousehold(householdId);
+  const grafana = await deleteGrafanaOrg(deps, householdId);
+  const deleted = await deps.store.deleteHousehold(householdId);
+  for (const d of devices) {
+    await deps.broker?.closeConnectionsOf(deviceUsername(householdId, d.id)).catch(() => 0);
+  }
+  return { household: householdId, ...deleted, series: true, grafana };
+}
+
+async function deleteGrafanaOrg(deps: HouseholdDeletionDeps, householdId: string): Promise<GrafanaDeletion> {
+  if (!deps.grafana.configured) return 'none provisioned';
+  try {
+    return (await deps.grafana.deleteHousehold(householdId)).deleted
+      ? 'organisation deleted'
+      : 'none provisioned';
+  } catch (err) {
+    deps.log.warn({ err, household: householdId }, 'grafana organisation not deleted');
+    throw err;
+  }
+}
