@@ -1,6 +1,6 @@
 /**
  * bench:query — read latency through the API on the real VictoriaMetrics
- * with a seeded day and a half of minute data: live watts, the portal's day
+ * with a seeded day and a half of the device simulator's minute data: live watts, the portal's day
  * chart, a month of daily bars, and, beside them, the naive direct query of
  * raw minute power for the same day. N concurrent users = N closed loops,
  * each logged in once. Prints a table, and with --json one JSON line last.
@@ -8,9 +8,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { HouseholdSimulator } from '@energy/device/simulator/household-simulator';
+import { ENERGY_SERIES, POWER_SERIES, SERIES_LABELS } from '@energy/lib/series';
 import { testVictoriaMetrics } from '@energy/lib/testkit/index';
-import { buildApp } from '../app.js';
-import { register, testDeps, type Account } from '../test-support/test-deps.js';
+import { buildApp } from '@energy/api/app';
+import { register, testDeps, type Account } from '@energy/api/test-support/test-deps';
 
 const HOUSEHOLDS = Number(process.env.BENCH_HOUSEHOLDS ?? 10);
 const SOCKETS = 30;
@@ -24,20 +26,24 @@ const app = buildApp(deps);
 const accounts: Account[] = [];
 for (let h = 0; h < HOUSEHOLDS; h++) accounts.push(await register(app, { timeZone: 'UTC' }));
 
-// Minute data: power and the exact energy counter, written as Prometheus text.
+// Minute data from the device simulator: each minute's mean power and the
+// exact energy counter, stamped at the minute's end as the collector writes
+// them, sent as Prometheus text.
 const end = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
+const L = SERIES_LABELS;
 for (const a of accounts) {
+  const sim = new HouseholdSimulator({ seed: 1, householdId: a.householdId, deviceId: 'pi' });
   const lines: string[] = [];
   for (let s = 0; s < SOCKETS; s++) {
     let joules = 0;
     for (let m = MINUTES; m >= 0; m--) {
       const t = end - m * 60_000;
-      const w = 5 + ((s * 37 + m) % 60) * (s % 5);
-      joules += w * 60;
-      const l = `household="${a.householdId}",device="pi",socket="${s}"`;
+      const minute = t / 60_000 - 1;
+      joules += sim.minuteEnergyJoules(s, minute);
+      const l = `${L.household}="${a.householdId}",${L.device}="pi",${L.socket}="${s}"`;
       lines.push(
-        `energy_socket_power_watts{${l}} ${w} ${t}`,
-        `energy_socket_energy_joules_total{${l}} ${joules} ${t}`,
+        `${POWER_SERIES}{${l}} ${sim.minuteDeciwatts(s, minute) / 10} ${t}`,
+        `${ENERGY_SERIES}{${l}} ${joules} ${t}`,
       );
     }
   }
@@ -79,11 +85,11 @@ async function get(a: Account, path: string): Promise<number> {
 async function naive(a: Account): Promise<number> {
   const t = performance.now();
   const q = new URLSearchParams({
-    query: 'energy_socket_power_watts',
+    query: POWER_SERIES,
     start: String(Date.parse(midnight) / 1000),
     end: String(Math.floor(Date.now() / 1000)),
     step: '60',
-    extra_label: `household=${a.householdId}`,
+    extra_label: `${SERIES_LABELS.household}=${a.householdId}`,
     nocache: '1',
   });
   const res = await fetch(`${vm.url}/api/v1/query_range?${q.toString()}`);

@@ -13,13 +13,13 @@ import { createLogger } from '@energy/lib/logger';
 import { encodeReadingBatch } from '@energy/lib/reading-batch';
 import type { FleetManifest } from '@energy/lib/fleet-manifest';
 import { createVhost, freePort, testRabbitMQ } from '@energy/lib/testkit/index';
-import { batchMessageId } from '../boot-id.js';
-import { FleetRunner } from '../fleet-runner.js';
-import { createExporterMetrics } from '../metrics.js';
-import { Outbox } from '../outbox.js';
-import { OutboxPump } from '../outbox-pump.js';
-import { AmqpPublisher } from '../publisher.js';
-import { DeviceEpoch } from '../fleet-device.js';
+import { batchMessageId } from '@energy/exporters/boot-id';
+import { FleetRunner } from '@energy/exporters/fleet-runner';
+import { createExporterMetrics } from '@energy/exporters/metrics';
+import { Outbox } from '@energy/exporters/outbox';
+import { OutboxPump } from '@energy/exporters/outbox-pump';
+import { AmqpPublisher } from '@energy/exporters/publisher';
+import { DeviceEpoch } from '@energy/exporters/fleet-device';
 import { HouseholdSimulator } from '@energy/device/simulator/household-simulator';
 
 const json = process.argv.includes('--json') || Boolean(process.env.npm_config_json);
@@ -27,7 +27,13 @@ const FLEET_HOUSEHOLDS = Number(process.env.BENCH_FLEET_HOUSEHOLDS ?? 1000);
 const FLEET_MINUTES = Number(process.env.BENCH_FLEET_MINUTES ?? 10);
 const REPLAY_BATCHES = Number(process.env.BENCH_REPLAY_BATCHES ?? 5000);
 const log = createLogger('bench-exporter', 'warn');
-const root = new URL('../../../', import.meta.url).pathname;
+const root = new URL('../../', import.meta.url).pathname;
+/**
+ * The UTC minute the offline measurements (simulate + encode, outbox replay)
+ * start their device epochs at: a fixed minute (2025-02-19 21:20 UTC), so the simulated
+ * load is the same in every run whatever the date.
+ */
+const FIXED_START_MINUTE = 29_000_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 await testRabbitMQ();
@@ -93,7 +99,8 @@ async function fleetCpu(): Promise<{ msPerHhMin: number; simMsPerHhMin: number; 
   // The simulation and encoding alone.
   const sims = Array.from(
     { length: 200 },
-    (_, i) => new DeviceEpoch(new HouseholdSimulator({ seed: 1, householdId: `h${i}` }), 30, 29_000_000),
+    (_, i) =>
+      new DeviceEpoch(new HouseholdSimulator({ seed: 1, householdId: `h${i}` }), 30, FIXED_START_MINUTE),
   );
   const t0 = process.cpuUsage();
   for (let m = 0; m < 60; m++) for (const s of sims) encodeReadingBatch(s.next());
@@ -154,7 +161,7 @@ async function replayRate(): Promise<number> {
   const epoch = new DeviceEpoch(
     new HouseholdSimulator({ seed: 1, householdId: 'hbench', deviceId: 'pi1' }),
     30,
-    29_000_000,
+    FIXED_START_MINUTE,
   );
   for (let i = 0; i < REPLAY_BATCHES; i++) {
     const b = epoch.next();

@@ -7,9 +7,9 @@
 import type { IncomingMessage } from 'node:http';
 import request from 'supertest';
 import type { Context } from 'koa';
-import { buildApp } from '../app.js';
-import { authFromJwt } from '../auth/authenticate.js';
-import { register, testDeps } from '../test-support/test-deps.js';
+import { buildApp } from '@energy/api/app';
+import { authFromJwt } from '@energy/api/auth/authenticate';
+import { register, testDeps } from '@energy/api/test-support/test-deps';
 
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 60);
 const VERIFIES = Number(process.env.BENCH_VERIFIES ?? 20_000);
