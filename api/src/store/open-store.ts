@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { AccountsStore } from './accounts-store.js';
-import { MongoStore } from './mongo-store.js';
-import { SqliteStore } from './sqlite-store.js';
+import { MongoStore } from './mongo/index.js';
+import { SqliteStore } from './sqlite/index.js';
 
 /** MongoDB when MONGODB_URI is set, else the SQLite file in STATE_DIR. */
 export async function openStore(opts: {

@@ -1,5 +1,5 @@
 import { test } from 'node:test';
-import { MongoStore } from './mongo-store.js';
+import { MongoStore } from '../../src/store/mongo/index.js';
 import { storeContract } from './store-contract.js';
 
 // No MongoDB server can run on these machines; the same contract runs against a

@@ -1,0 +1,59 @@
+/**
+ * Metering devices and how they reach the broker: a household's devices with
+ * their sockets and alert settings, the single-use pairing codes that create
+ * them, and the gateways that publish for several of them.
+ */
+export type SocketRole = 'socket' | 'house-meter';
+export interface SocketInfo {
+  readonly socket: number;
+  readonly name: string;
+  readonly role: SocketRole;
+}
+
+export interface Device {
+  readonly id: string;
+  readonly householdId: string;
+  readonly name: string;
+  readonly secretHash: string;
+  readonly sockets: readonly SocketInfo[];
+  readonly muteUntil: Date | null;
+  readonly offlineGraceMinutes: number | null;
+  readonly createdAt: Date;
+}
+
+export interface PairingCode {
+  readonly codeHash: string;
+  readonly householdId: string;
+  readonly deviceName: string;
+  readonly expiresAt: Date;
+  readonly usedAt: Date | null;
+}
+
+export interface Gateway {
+  readonly name: string;
+  readonly passwordHash: string;
+  /** Broker usernames `<household>.<device>` the gateway may publish for. */
+  readonly devices: readonly string[];
+}
+
+export interface DeviceStore {
+  createDevice(d: Omit<Device, 'muteUntil' | 'offlineGraceMinutes'>): Promise<Device>;
+  device(householdId: string, id: string): Promise<Device | undefined>;
+  devices(householdId: string): Promise<Device[]>;
+  deleteDevice(householdId: string, id: string): Promise<boolean>;
+  setDeviceSecretHash(householdId: string, id: string, secretHash: string): Promise<void>;
+  setSocket(householdId: string, deviceId: string, s: SocketInfo): Promise<boolean>;
+  setSockets(householdId: string, deviceId: string, s: readonly SocketInfo[]): Promise<void>;
+  setDeviceAlerts(
+    householdId: string,
+    deviceId: string,
+    a: { muteUntil: Date | null; offlineGraceMinutes: number | null },
+  ): Promise<boolean>;
+
+  createPairingCode(p: Omit<PairingCode, 'usedAt'>): Promise<void>;
+  /** Single use: returns the code and marks it used, or undefined. Atomic. */
+  takePairingCode(codeHash: string, at: Date): Promise<PairingCode | undefined>;
+
+  upsertGateway(g: Gateway): Promise<void>;
+  gateway(name: string): Promise<Gateway | undefined>;
+}

@@ -1,0 +1,61 @@
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './schema.js';
+
+export type Row = Record<string, unknown>;
+export const d = (v: unknown): Date => new Date(Number(v));
+export const dn = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(Number(v)));
+export const s = (v: unknown): string => String(v);
+
+/**
+ * The one SQLite file in WAL mode (the seed and the API share it) that every
+ * record kind's store reads and writes through.
+ */
+export class SqliteDb {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const version = Number(this.db.pragma('user_version', { simple: true }));
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v] ?? '');
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  // Prepared once per SQL text: preparing costs more than most of these queries.
+  private readonly statements = new Map<string, Database.Statement>();
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+  get(sql: string, ...p: unknown[]): Row | undefined {
+    return this.stmt(sql).get(...p) as Row | undefined;
+  }
+  all(sql: string, ...p: unknown[]): Row[] {
+    return this.stmt(sql).all(...p) as Row[];
+  }
+  /** Runs a write; the number of rows it changed. */
+  run(sql: string, ...p: unknown[]): number {
+    return this.stmt(sql).run(...p).changes;
+  }
+  /** Runs `fn` in one transaction: all of its writes or none. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+  close(): void {
+    this.db.close();
+  }
+}

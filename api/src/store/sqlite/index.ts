@@ -1,0 +1,52 @@
+import type { AccountsStore, HouseholdDeletion } from '../accounts-store.js';
+import { ComposedStore } from '../composed-store.js';
+import { SqliteAccounts } from './accounts.js';
+import { s, SqliteDb } from './db.js';
+import { SqliteDevices } from './devices.js';
+import { SqliteHouseholds } from './households.js';
+import { SqliteNotifications } from './notifications.js';
+
+/** The embedded default store: each record kind's store over one SQLite file. */
+export class SqliteStore extends ComposedStore implements AccountsStore {
+  readonly kind = 'sqlite' as const;
+  private readonly db: SqliteDb;
+
+  constructor(file: string) {
+    const db = new SqliteDb(file);
+    super([
+      new SqliteAccounts(db),
+      new SqliteHouseholds(db),
+      new SqliteDevices(db),
+      new SqliteNotifications(db),
+    ]);
+    this.db = db;
+  }
+
+  close(): Promise<void> {
+    this.db.close();
+    return Promise.resolve();
+  }
+  ping(): Promise<void> {
+    this.db.get('SELECT 1');
+    return Promise.resolve();
+  }
+
+  /** Spans every kind, so it lives here: one transaction, all of it or nothing. */
+  deleteHousehold(id: string): Promise<HouseholdDeletion> {
+    const out = this.db.transaction((): HouseholdDeletion => {
+      const userIds = this.db
+        .all('SELECT user_id FROM memberships WHERE household_id = ?', id)
+        .map((r) => s(r.user_id));
+      const devices = this.db.run('DELETE FROM devices WHERE household_id = ?', id);
+      const apiTokens = this.db.run('DELETE FROM api_tokens WHERE household_id = ?', id);
+      for (const u of userIds) {
+        this.db.run('DELETE FROM refresh_tokens WHERE user_id = ?', u);
+        this.db.run('DELETE FROM users WHERE id = ?', u);
+      }
+      // Memberships, invites, pairing codes and notifications go by ON DELETE CASCADE.
+      this.db.run('DELETE FROM households WHERE id = ?', id);
+      return { users: userIds.length, devices, apiTokens };
+    });
+    return Promise.resolve(out);
+  }
+}

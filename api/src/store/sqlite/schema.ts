@@ -1,0 +1,32 @@
+/**
+ * Schema migrations, applied in order; PRAGMA user_version records how many
+ * ran. Append only: a released migration is never edited.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+     disabled INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+   CREATE TABLE households (id TEXT PRIMARY KEY, name TEXT NOT NULL, time_zone TEXT NOT NULL,
+     currency TEXT NOT NULL, tariff TEXT, created_at INTEGER NOT NULL);
+   CREATE TABLE memberships (user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     household_id TEXT NOT NULL REFERENCES households(id) ON DELETE CASCADE, role TEXT NOT NULL,
+     PRIMARY KEY (user_id, household_id));
+   CREATE INDEX memberships_household ON memberships(household_id);
+   CREATE TABLE refresh_tokens (id TEXT PRIMARY KEY, family_id TEXT NOT NULL, user_id TEXT NOT NULL,
+     token_hash TEXT NOT NULL UNIQUE, expires_at INTEGER NOT NULL, used_at INTEGER, revoked_at INTEGER);
+   CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id);
+   CREATE INDEX refresh_tokens_user ON refresh_tokens(user_id);
+   CREATE TABLE invites (id TEXT PRIMARY KEY, household_id TEXT NOT NULL REFERENCES households(id) ON DELETE CASCADE,
+     role TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, expires_at INTEGER NOT NULL, used_at INTEGER);
+   CREATE TABLE api_tokens (id TEXT PRIMARY KEY, household_id TEXT NOT NULL REFERENCES households(id) ON DELETE CASCADE,
+     name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL);
+   CREATE TABLE devices (household_id TEXT NOT NULL REFERENCES households(id) ON DELETE CASCADE, id TEXT NOT NULL,
+     name TEXT NOT NULL, secret_hash TEXT NOT NULL, sockets TEXT NOT NULL, mute_until INTEGER,
+     offline_grace_minutes INTEGER, created_at INTEGER NOT NULL, PRIMARY KEY (household_id, id));
+   CREATE TABLE pairing_codes (code_hash TEXT PRIMARY KEY, household_id TEXT NOT NULL REFERENCES households(id) ON DELETE CASCADE,
+     device_name TEXT NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);
+   CREATE TABLE gateways (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, devices TEXT NOT NULL);
+   CREATE TABLE notifications (id TEXT PRIMARY KEY, household_id TEXT NOT NULL REFERENCES households(id) ON DELETE CASCADE,
+     device_id TEXT, alertname TEXT NOT NULL, status TEXT NOT NULL, summary TEXT NOT NULL,
+     starts_at INTEGER NOT NULL, received_at INTEGER NOT NULL);
+   CREATE INDEX notifications_household ON notifications(household_id, received_at);`,
+];
