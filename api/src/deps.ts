@@ -2,7 +2,8 @@ import type { Logger } from '@energy/lib/logger';
 import type { AccessTokens } from './auth/access-tokens.js';
 import type { LoginThrottle } from './auth/login-throttle.js';
 import type { ApiMetrics } from './metrics.js';
-import type { VmClient } from './readings/vm-client.js';
+import type { SeriesReader } from './core/readings/series-reader.js';
+import type { VmClient } from './vm/vm-client.js';
 import type { AccountsStore, Role } from './store/accounts-store.js';
 import type { BrokerAdmin } from './broker/broker-admin.js';
 import type { GrafanaProvisioner } from './grafana/grafana-provisioner.js';
@@ -12,7 +13,10 @@ export interface AppDeps {
   readonly store: AccountsStore;
   readonly tokens: AccessTokens;
   readonly throttle: LoginThrottle;
+  /** VictoriaMetrics itself: the Prometheus-compatible pass-through, series deletion, health. */
   readonly vm: VmClient;
+  /** The readings domain's reads (VmSeriesReader on `vm` outside tests of the domain alone). */
+  readonly series: SeriesReader;
   readonly metrics: ApiMetrics;
   readonly logger: Logger;
   /** The AMQP URL devices are told to connect to. */

@@ -16,7 +16,8 @@ import { HttpGrafana } from './grafana/http-grafana.js';
 import { loadJwtSecret } from './jwt-secret.js';
 import { createMetrics } from './metrics.js';
 import { loadPortal } from './portal/load-portal.js';
-import { VmClient } from './readings/vm-client.js';
+import { VmClient } from './vm/vm-client.js';
+import { VmSeriesReader } from './vm/vm-series-reader.js';
 import { openStore } from './store/open-store.js';
 
 const tracing = startTracing('api');
@@ -25,6 +26,7 @@ const logger = createLogger('api');
 mkdirSync(config.stateDir, { recursive: true });
 const metrics = createMetrics();
 const grafana = grafanaFrom();
+const vm = new VmClient(config.vmUrl, (result) => metrics.vmQueries.inc({ result }));
 const store = await openStore({ mongodbUri: config.mongodbUri, stateDir: config.stateDir });
 const deps: AppDeps = {
   store,
@@ -35,7 +37,8 @@ const deps: AppDeps = {
     perAddress: config.loginPerAddress,
     windowSeconds: config.loginWindowSeconds,
   }),
-  vm: new VmClient(config.vmUrl, (result) => metrics.vmQueries.inc({ result })),
+  vm,
+  series: new VmSeriesReader(vm),
   metrics,
   logger,
   brokerPublicUrl: config.brokerPublicUrl,

@@ -8,7 +8,8 @@ import { AccessTokens } from '../auth/access-tokens.js';
 import { LoginThrottle, type ThrottleLimits } from '../auth/login-throttle.js';
 import type { AppDeps } from '../deps.js';
 import { createMetrics } from '../metrics.js';
-import { VmClient } from '../readings/vm-client.js';
+import { VmClient } from '../vm/vm-client.js';
+import { VmSeriesReader } from '../vm/vm-series-reader.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789-0123456789-0123456789';
@@ -18,6 +19,7 @@ export function testDeps(
   opts: { vmUrl?: string; throttle?: Partial<ThrottleLimits>; portal?: AppDeps['portal'] } = {},
 ): AppDeps {
   const dir = mkdtempSync(join(tmpdir(), 'api-test-'));
+  const vm = new VmClient(opts.vmUrl ?? 'http://127.0.0.1:9');
   return {
     store: new SqliteStore(join(dir, 'accounts.sqlite')),
     tokens: new AccessTokens(TEST_JWT_SECRET),
@@ -28,7 +30,8 @@ export function testDeps(
       windowSeconds: 300,
       ...opts.throttle,
     }),
-    vm: new VmClient(opts.vmUrl ?? 'http://127.0.0.1:9'),
+    vm,
+    series: new VmSeriesReader(vm),
     metrics: createMetrics(),
     logger: createLogger('api-test', 'silent'),
     brokerPublicUrl: 'amqp://127.0.0.1:5672',

@@ -4,7 +4,9 @@ import { localDate, localParts } from '@energy/lib/local-time';
 /**
  * A household's electricity price: dated periods (a price change starts a new
  * period on a local date), each a flat price per kWh with optional
- * time-of-use windows that override it. Pure: no I/O.
+ * time-of-use windows that override it. Pure: no I/O. The one place a
+ * price is looked up: energy buckets, standby costs and the Grafana board's
+ * price all come through here.
  */
 export interface TouWindow {
   /** Days of the week it applies to, 1 = Monday … 7 = Sunday; all days when absent. */
@@ -25,6 +27,11 @@ export interface Tariff {
 }
 
 export const DEFAULT_TARIFF: Tariff = { periods: [{ from: '1970-01-01', pricePerKwh: 0.3 }] };
+
+/** A household's stored tariff (validated when it was set), or the default price when none was set. */
+export function tariffOf(h: { readonly tariff?: unknown } | undefined): Tariff {
+  return (h?.tariff as Tariff | null | undefined) ?? DEFAULT_TARIFF;
+}
 
 const HHMM = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
 export const tariffSchema: JSONSchemaType<Tariff> = {
@@ -101,6 +108,30 @@ export function priceAt(t: Tariff, ms: number, tz: string): number {
   const m = lp.hour * 60 + lp.minute;
   for (const w of period.windows ?? []) if (inWindow(w, lp.weekday, m)) return w.pricePerKwh;
   return period.pricePerKwh;
+}
+
+/** The household's price per kWh at an instant. */
+export function householdPriceAt(
+  h: { readonly tariff: unknown; readonly timeZone: string },
+  ms: number,
+): number {
+  return priceAt(tariffOf(h), ms, h.timeZone);
+}
+
+/**
+ * priceAt for many instants of one tariff and zone, each instant looked up
+ * once: every socket of a quarter hour shares its price, and Intl is slow.
+ */
+export function pricer(t: Tariff, tz: string): (ms: number) => number {
+  const prices = new Map<number, number>();
+  return (ms) => {
+    let p = prices.get(ms);
+    if (p === undefined) {
+      p = priceAt(t, ms, tz);
+      prices.set(ms, p);
+    }
+    return p;
+  };
 }
 
 /** Money rounded to 1/10000 of the unit, enough for any currency's minor unit. */

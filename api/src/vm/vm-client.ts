@@ -1,5 +1,6 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { ApiError } from '../errors.js';
+import { householdFilter, householdSeries } from './promql.js';
 
 const tracer = trace.getTracer('api.vm-client');
 
@@ -13,7 +14,9 @@ export interface VmRange {
 }
 
 /**
- * The one adapter to VictoriaMetrics. Every read carries
+ * The one HTTP client of VictoriaMetrics: the Prometheus-compatible
+ * pass-through, the reads behind `VmSeriesReader`, series deletion and the
+ * health probe. Every read carries
  * `extra_label=household=<id>`: the household is forced here, never taken
  * from the query text, so no query can reach another household's series.
  */
@@ -31,7 +34,7 @@ export class VmClient {
   ): Promise<{ status: number; body: string }> {
     const p = new URLSearchParams(params);
     p.delete('extra_label');
-    p.append('extra_label', `household=${household}`);
+    p.append('extra_label', householdFilter(household));
     return tracer.startActiveSpan(`vm ${path}`, async (span) => {
       try {
         const res = await fetch(`${this.url}${path}`, {
@@ -91,7 +94,7 @@ export class VmClient {
     const res = await fetch(`${this.url}/api/v1/admin/tsdb/delete_series`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ 'match[]': `{household=${JSON.stringify(household)}}` }).toString(),
+      body: new URLSearchParams({ 'match[]': householdSeries(household) }).toString(),
     });
     if (res.status >= 300) throw new ApiError('upstream_unavailable', `delete_series answered ${res.status}`);
   }

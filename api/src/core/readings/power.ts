@@ -1,0 +1,75 @@
+import { rfc3339InZone } from '@energy/lib/local-time';
+import type { SeriesReader } from './series-reader.js';
+import { bySocket, type ReadingHousehold, type SocketNames } from './sockets.js';
+
+/** The finest step a chart may ask for, and the most points it may get. */
+export const MIN_STEP_SECONDS = 10;
+export const MAX_POINTS = 11_000;
+
+/** About 1440 points (a minute a point for a day), in whole minutes, at least one. */
+export function defaultStepSeconds(fromMs: number, toMs: number): number {
+  return Math.max(60, Math.ceil((toMs - fromMs) / 1000 / 1440 / 60) * 60);
+}
+
+/** Why a chart cannot have this step, or undefined. */
+export function stepProblem(fromMs: number, toMs: number, stepSeconds: number): string | undefined {
+  if (
+    !Number.isInteger(stepSeconds) ||
+    stepSeconds < MIN_STEP_SECONDS ||
+    (toMs - fromMs) / 1000 / stepSeconds > MAX_POINTS
+  )
+    return `"step" must be whole seconds, at least ${MIN_STEP_SECONDS}, and give at most ${MAX_POINTS} points`;
+  return undefined;
+}
+
+export interface PowerChart {
+  readonly from: string;
+  readonly to: string;
+  readonly stepSeconds: number;
+  readonly timestamps: string[];
+  readonly series: {
+    readonly device: string;
+    readonly socket: number;
+    readonly name: string;
+    /** One per timestamp; null where the socket did not report. */
+    readonly watts: (number | null)[];
+  }[];
+}
+
+/**
+ * Mean power per socket on a fixed grid of whole steps inside [from, to]
+ * (aligned to the Unix epoch, so a refresh reuses the same points).
+ */
+export async function powerChart(
+  series: SeriesReader,
+  hh: ReadingHousehold,
+  names: SocketNames,
+  range: { readonly fromMs: number; readonly toMs: number; readonly stepSeconds: number },
+): Promise<PowerChart> {
+  const step = range.stepSeconds;
+  const start = Math.ceil(range.fromMs / 1000 / step) * step;
+  const end = Math.floor(range.toMs / 1000 / step) * step;
+  const timestamps: number[] = [];
+  for (let t = start; t <= end; t += step) timestamps.push(t);
+  const read =
+    end < start
+      ? []
+      : await series.meanPower(hh.id, { startMs: start * 1000, endMs: end * 1000, stepMs: step * 1000 });
+  return {
+    from: rfc3339InZone(start * 1000, hh.timeZone),
+    to: rfc3339InZone(end * 1000, hh.timeZone),
+    stepSeconds: step,
+    timestamps: timestamps.map((t) => rfc3339InZone(t * 1000, hh.timeZone)),
+    series: read
+      .map((s) => {
+        const byT = new Map(s.samples);
+        return {
+          device: s.device,
+          socket: s.socket,
+          name: names(s.device, s.socket).name,
+          watts: timestamps.map((t) => byT.get(t * 1000) ?? null),
+        };
+      })
+      .sort(bySocket),
+  };
+}
