@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffMs, type BackoffOptions } from '@energy/lib/backoff';
+import { classifyAnswer, unanswered, type Answer, type Attempt } from './grafana-attempt.js';
 import {
   GrafanaError,
   orgNameOf,
@@ -25,10 +27,8 @@ export interface HttpGrafanaOptions {
   readonly dashboard?: Dashboard;
 }
 
-interface Answer {
-  readonly status: number;
-  readonly body: unknown;
-}
+/** Between attempts: 100–200 ms, then 200–400 ms, …; a person is waiting on the route, so at most 5 s. */
+export const GRAFANA_BACKOFF: BackoffOptions = { initialMs: 200, maxMs: 5_000 };
 
 /**
  * Grafana's HTTP API with basic auth as a Grafana server admin: the
@@ -132,49 +132,45 @@ export class HttpGrafana implements GrafanaProvisioner {
     expectOk(updated, 'updating the datasource');
   }
 
-  /** One request with a timeout; retryable failures are tried again with jittered backoff. */
+  /** One request with a timeout; retryable failures are tried again after lib's backoff. */
   private async call(
     method: string,
     path: string,
     o: { orgId?: number; body?: unknown } = {},
   ): Promise<Answer> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const res = await this.once(method, path, o);
-        if (res.status >= 500 || res.status === 429)
-          throw new GrafanaError(`Grafana answered ${res.status} to ${method} ${path}`, true, res.status);
-        return res;
-      } catch (err) {
-        const e =
-          err instanceof GrafanaError
-            ? err
-            : new GrafanaError(`Grafana did not answer ${method} ${path}: ${String(err)}`, true, undefined, {
-                cause: err,
-              });
-        if (!e.retryable || attempt >= this.attempts) throw e;
-        await sleep(100 * 2 ** attempt * (0.5 + Math.random()));
-      }
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.once(method, path, o);
+      if (r.kind === 'answered') return r.answer;
+      if (attempt + 1 >= this.attempts) throw r.error;
+      await sleep(backoffMs(attempt, GRAFANA_BACKOFF, r.retryAfterMs));
     }
   }
 
-  private async once(method: string, path: string, o: { orgId?: number; body?: unknown }): Promise<Answer> {
+  private async once(method: string, path: string, o: { orgId?: number; body?: unknown }): Promise<Attempt> {
+    const what = `${method} ${path}`;
     const headers: Record<string, string> = { authorization: this.auth, accept: 'application/json' };
     if (o.orgId !== undefined) headers['x-grafana-org-id'] = String(o.orgId);
     if (o.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${this.base}${path}`, {
-      method,
-      headers,
-      body: o.body === undefined ? undefined : JSON.stringify(o.body),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
-    const text = await res.text();
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(`${this.base}${path}`, {
+        method,
+        headers,
+        body: o.body === undefined ? undefined : JSON.stringify(o.body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      text = await res.text();
+    } catch (err) {
+      return unanswered(what, err);
+    }
     let body: unknown = text;
     try {
       body = text ? JSON.parse(text) : undefined;
     } catch {
       // Not JSON (a proxy's error page): kept as text for the message.
     }
-    return { status: res.status, body };
+    return classifyAnswer(what, { status: res.status, body }, res.headers.get('retry-after'));
   }
 }
 
