@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, monitoringDir, renderAlertmanagerConfig, startService, tempDir } from './test-support.js';
+import { startAlertmanager } from '@energy/lib/services/monitoring';
+import { freePort, monitoringDir, renderAlertmanagerConfig, tempDir } from './test-support.js';
 
 interface AmAlert {
   readonly labels: Record<string, string>;
@@ -35,17 +36,12 @@ async function settledStates(
       brokerAuthSecret: 'k',
     }),
   );
-  const am = await startService(
-    'alertmanager',
-    'prometheus-alertmanager',
-    [
-      `--config.file=${configFile}`,
-      `--storage.path=${join(dir.path, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--cluster.listen-address=',
-    ],
-    { dir: dir.path, healthUrl: `http://127.0.0.1:${port}/-/ready` },
-  );
+  const am = await startAlertmanager({
+    port,
+    configFile,
+    storagePath: join(dir.path, 'data'),
+    logFile: join(dir.path, 'alertmanager.log'),
+  });
   try {
     const res = await fetch(`http://127.0.0.1:${port}/api/v2/alerts`, {
       method: 'POST',

@@ -11,15 +11,13 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { replayVmalert, startAlertmanager, startVmalert } from '@energy/lib/services/monitoring';
+import { startVictoriaMetrics } from '@energy/lib/services/victoria-metrics';
 import {
-  forceFlush,
   freePort,
   monitoringDir,
   renderAlertmanagerConfig,
   rulesDir,
-  run,
-  startService,
-  startVictoriaMetrics,
   tempDir,
   type Service,
 } from './test-support.js';
@@ -51,8 +49,14 @@ test('a silent device reaches the household receiver as DeviceOffline; a reporti
     );
     const url = (port: number | undefined) => `http://127.0.0.1:${port}`;
     await new Promise<void>((resolve) => hook.listen(hookPort, '127.0.0.1', resolve));
-    services.push(await startVictoriaMetrics('platform-vm', dir.path, vmPort!));
-    const vmUrl = url(vmPort);
+    const vm = await startVictoriaMetrics({
+      name: 'platform-vm',
+      port: vmPort!,
+      dataDir: join(dir.path, 'platform-vm'),
+      loggerLevel: 'ERROR',
+    });
+    services.push(vm);
+    const vmUrl = vm.url;
 
     // Readings every minute for 40 minutes; device d-silent stopped 20
     // minutes ago, d-alive reports up to now.
@@ -71,22 +75,20 @@ test('a silent device reaches the household receiver as DeviceOffline; a reporti
     }
     const res = await fetch(`${vmUrl}/api/v1/import/prometheus`, { method: 'POST', body: lines.join('\n') });
     assert.equal(res.status, 204);
-    await forceFlush(vmUrl);
+    await vm.forceFlush();
 
     // Record the past 40 minutes as the running vmalert would have.
-    const iso = (t: number) => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
-    const replay = run('vmalert', [
-      `-rule=${join(rulesDir, 'recording.yml')}`,
-      `-datasource.url=${vmUrl}`,
-      `-remoteWrite.url=${vmUrl}`,
-      `-replay.timeFrom=${iso(now - 40 * 60)}`,
-      `-replay.timeTo=${iso(now - 60)}`,
-      '-replay.disableProgressBar',
-      '-datasource.queryStep=1m',
-      `-httpListenAddr=127.0.0.1:${vmalertPort}`,
-    ]);
+    const replay = replayVmalert({
+      ruleFiles: [join(rulesDir, 'recording.yml')],
+      datasourceUrl: vmUrl,
+      remoteWriteUrl: vmUrl,
+      fromS: now - 40 * 60,
+      toS: now - 60,
+      queryStep: '1m',
+      port: vmalertPort!,
+    });
     assert.equal(replay.status, 0, replay.output);
-    await forceFlush(vmUrl);
+    await vm.forceFlush();
 
     const amConfig = join(dir.path, 'alertmanager.yml');
     writeFileSync(
@@ -98,33 +100,24 @@ test('a silent device reaches the household receiver as DeviceOffline; a reporti
       }),
     );
     services.push(
-      await startService(
-        'alertmanager',
-        'prometheus-alertmanager',
-        [
-          `--config.file=${amConfig}`,
-          `--storage.path=${join(dir.path, 'alertmanager')}`,
-          `--web.listen-address=127.0.0.1:${amPort}`,
-          '--cluster.listen-address=',
-        ],
-        { dir: dir.path, healthUrl: `${url(amPort)}/-/ready` },
-      ),
+      await startAlertmanager({
+        port: amPort!,
+        configFile: amConfig,
+        storagePath: join(dir.path, 'alertmanager'),
+        logFile: join(dir.path, 'alertmanager.log'),
+      }),
     );
     services.push(
-      await startService(
-        'vmalert-households',
-        'vmalert',
-        [
-          `-httpListenAddr=127.0.0.1:${vmalertPort}`,
-          `-rule=${join(rulesDir, 'households.yml')}`,
-          `-rule=${join(rulesDir, 'recording.yml')}`,
-          `-datasource.url=${vmUrl}`,
-          `-notifier.url=${url(amPort)}`,
-          `-remoteWrite.url=${vmUrl}`,
-          '-evaluationInterval=1m',
-        ],
-        { dir: dir.path, healthUrl: `${url(vmalertPort)}/health` },
-      ),
+      await startVmalert({
+        name: 'vmalert-households',
+        port: vmalertPort!,
+        ruleFiles: [join(rulesDir, 'households.yml'), join(rulesDir, 'recording.yml')],
+        datasourceUrl: vmUrl,
+        notifierUrl: url(amPort),
+        remoteWriteUrl: vmUrl,
+        evaluationInterval: '1m',
+        logFile: join(dir.path, 'vmalert-households.log'),
+      }),
     );
 
     const deadline = Date.now() + 150_000;

@@ -11,15 +11,14 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startAlertmanager, startVmagent, startVmalert } from '@energy/lib/services/monitoring';
+import { startVictoriaMetrics } from '@energy/lib/services/victoria-metrics';
 import {
-  forceFlush,
   freePort,
   instantQuery,
   monitoringDir,
   renderAlertmanagerConfig,
   rulesDir,
-  startService,
-  startVictoriaMetrics,
   tempDir,
   type Service,
 } from './test-support.js';
@@ -68,9 +67,13 @@ test('stopping the platform VictoriaMetrics raises VictoriaMetricsDown in the mo
     const url = (port: number | undefined) => `http://127.0.0.1:${port}`;
     const target = (port: number | undefined) => `127.0.0.1:${port}`;
 
-    const platform = await startVictoriaMetrics('platform-vm', dir.path, platformVm!);
+    // The stores' own logs stay quiet: the test reads them only when one fails to start.
+    const store = (name: string, port: number | undefined) =>
+      startVictoriaMetrics({ name, port: port!, dataDir: join(dir.path, name), loggerLevel: 'ERROR' });
+    const platform = await store('platform-vm', platformVm);
     services.push(platform);
-    services.push(await startVictoriaMetrics('monitoring-vm', dir.path, monitoringVm!));
+    const monitoring = await store('monitoring-vm', monitoringVm);
+    services.push(monitoring);
 
     const amConfig = join(dir.path, 'alertmanager.yml');
     writeFileSync(
@@ -82,17 +85,12 @@ test('stopping the platform VictoriaMetrics raises VictoriaMetricsDown in the mo
       }),
     );
     services.push(
-      await startService(
-        'alertmanager',
-        'prometheus-alertmanager',
-        [
-          `--config.file=${amConfig}`,
-          `--storage.path=${join(dir.path, 'alertmanager')}`,
-          `--web.listen-address=${target(am)}`,
-          '--cluster.listen-address=',
-        ],
-        { dir: dir.path, healthUrl: `${url(am)}/-/ready` },
-      ),
+      await startAlertmanager({
+        port: am!,
+        configFile: amConfig,
+        storagePath: join(dir.path, 'alertmanager'),
+        logFile: join(dir.path, 'alertmanager.log'),
+      }),
     );
 
     // The components of the platform that this test does not run point at
@@ -111,54 +109,44 @@ test('stopping the platform VictoriaMetrics raises VictoriaMetricsDown in the mo
       ALERTMANAGER_TARGET: target(am),
     };
     services.push(
-      await startService(
-        'vmagent',
-        'vmagent',
-        [
-          `-httpListenAddr=${target(vmagent)}`,
-          `-promscrape.config=${join(monitoringDir, 'scrape.yml')}`,
-          `-remoteWrite.url=${url(monitoringVm)}/api/v1/write`,
-          `-remoteWrite.tmpDataPath=${join(dir.path, 'vmagent')}`,
-        ],
-        { dir: dir.path, healthUrl: `${url(vmagent)}/health`, env: scrapeEnv },
-      ),
+      await startVmagent({
+        port: vmagent!,
+        scrapeConfigFile: join(monitoringDir, 'scrape.yml'),
+        remoteWriteUrl: `${url(monitoringVm)}/api/v1/write`,
+        tmpDataPath: join(dir.path, 'vmagent'),
+        env: scrapeEnv,
+        logFile: join(dir.path, 'vmagent.log'),
+      }),
     );
     services.push(
-      await startService(
-        'vmalert-operators',
-        'vmalert',
-        [
-          `-httpListenAddr=${target(vmalertOps)}`,
-          `-rule=${join(rulesDir, 'operators.yml')}`,
-          `-datasource.url=${url(monitoringVm)}`,
-          `-notifier.url=${url(am)}`,
-          `-remoteWrite.url=${url(monitoringVm)}`,
-          `-remoteRead.url=${url(monitoringVm)}`,
-          '-evaluationInterval=5s',
-        ],
-        { dir: dir.path, healthUrl: `${url(vmalertOps)}/health` },
-      ),
+      await startVmalert({
+        name: 'vmalert-operators',
+        port: vmalertOps!,
+        ruleFiles: [join(rulesDir, 'operators.yml')],
+        datasourceUrl: url(monitoringVm),
+        notifierUrl: url(am),
+        remoteWriteUrl: url(monitoringVm),
+        remoteReadUrl: url(monitoringVm),
+        evaluationInterval: '5s',
+        logFile: join(dir.path, 'vmalert-operators.log'),
+      }),
     );
     services.push(
-      await startService(
-        'vmalert-households',
-        'vmalert',
-        [
-          `-httpListenAddr=${target(vmalertHouse)}`,
-          `-rule=${join(rulesDir, 'households.yml')}`,
-          `-rule=${join(rulesDir, 'recording.yml')}`,
-          `-datasource.url=${url(platformVm)}`,
-          `-notifier.url=${url(am)}`,
-          `-remoteWrite.url=${url(platformVm)}`,
-          '-evaluationInterval=1m',
-        ],
-        { dir: dir.path, healthUrl: `${url(vmalertHouse)}/health` },
-      ),
+      await startVmalert({
+        name: 'vmalert-households',
+        port: vmalertHouse!,
+        ruleFiles: [join(rulesDir, 'households.yml'), join(rulesDir, 'recording.yml')],
+        datasourceUrl: url(platformVm),
+        notifierUrl: url(am),
+        remoteWriteUrl: url(platformVm),
+        evaluationInterval: '1m',
+        logFile: join(dir.path, 'vmalert-households.log'),
+      }),
     );
 
     // Before the fault: the platform store is scraped and up.
     await waitFor('up{job="victoriametrics"} == 1', 60_000, async () => {
-      await forceFlush(url(monitoringVm));
+      await monitoring.forceFlush();
       const r = await instantQuery(url(monitoringVm), 'up{job="victoriametrics"}');
       return r[0]?.value[1] === '1' ? true : undefined;
     });
@@ -189,7 +177,7 @@ test('stopping the platform VictoriaMetrics raises VictoriaMetricsDown in the mo
     assert.ok(!calls.some((c) => c.path.startsWith('/internal/alertmanager')));
 
     // The monitoring store still stores and answers.
-    await forceFlush(url(monitoringVm));
+    await monitoring.forceFlush();
     const up = await instantQuery(url(monitoringVm), 'up{job="victoriametrics"}');
     assert.equal(up[0]?.value[1], '0');
     const selfUp = await instantQuery(url(monitoringVm), 'up{job="monitoring-victoriametrics"}');

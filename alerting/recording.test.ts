@@ -6,16 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import {
-  forceFlush,
-  freePort,
-  instantQuery,
-  rulesDir,
-  run,
-  startVictoriaMetrics,
-  tempDir,
-  type VectorSample,
-} from './test-support.js';
+import { replayVmalert } from '@energy/lib/services/monitoring';
+import { startVictoriaMetrics } from '@energy/lib/services/victoria-metrics';
+import { freePort, instantQuery, rulesDir, tempDir, type VectorSample } from './test-support.js';
 
 const MINUTE = 60;
 const HOUR = 3600;
@@ -49,32 +42,35 @@ function valueOf(result: VectorSample[], socket?: string): number {
 test('hourly energy recording rules give exact kWh per UTC hour on VictoriaMetrics', async () => {
   const dir = tempDir('recording-test-');
   const port = await freePort();
-  const vm = await startVictoriaMetrics('vm', dir.path, port);
-  const vmUrl = `http://127.0.0.1:${port}`;
+  // vmalert's queries and writes here are tiny: the store's log stays quiet.
+  const vm = await startVictoriaMetrics({
+    name: 'vm',
+    port,
+    dataDir: join(dir.path, 'vm'),
+    loggerLevel: 'ERROR',
+  });
+  const vmUrl = vm.url;
   try {
     // Whole UTC hours, in the past (never stamp readings ahead), inside retention.
     const t0 = (Math.floor(Date.now() / 1000 / HOUR) - 5) * HOUR;
     const res = await fetch(`${vmUrl}/api/v1/import/prometheus`, { method: 'POST', body: readings(t0) });
     assert.equal(res.status, 204);
-    await forceFlush(vmUrl);
+    await vm.forceFlush();
 
-    const iso = (t: number) => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
-    const vmalertPort = await freePort();
-    const replay = run('vmalert', [
-      `-rule=${join(rulesDir, 'recording.yml')}`,
-      `-datasource.url=${vmUrl}`,
-      `-remoteWrite.url=${vmUrl}`,
-      `-replay.timeFrom=${iso(t0)}`,
-      `-replay.timeTo=${iso(t0 + 3 * HOUR)}`,
-      '-replay.disableProgressBar',
+    const replay = replayVmalert({
+      ruleFiles: [join(rulesDir, 'recording.yml')],
+      datasourceUrl: vmUrl,
+      remoteWriteUrl: vmUrl,
+      fromS: t0,
+      toS: t0 + 3 * HOUR,
       // vmalert 1.79 replays with -datasource.queryStep (default 5m) as the
       // step, not the group's interval: without this, partial hours would be
       // recorded every 5 minutes.
-      '-datasource.queryStep=1h',
-      `-httpListenAddr=127.0.0.1:${vmalertPort}`,
-    ]);
+      queryStep: '1h',
+      port: await freePort(),
+    });
     assert.equal(replay.status, 0, replay.output);
-    await forceFlush(vmUrl);
+    await vm.forceFlush();
 
     // The sample stamped t holds the energy of the hour that ends at t.
     const perSocket = 'household_device_socket:energy_socket_energy_kwh:increase1h';

@@ -1,12 +1,12 @@
-// Test helpers for the monitoring configuration: start the Debian binaries
-// (victoria-metrics, vmagent, vmalert, prometheus-alertmanager) on free
-// ports in a temp dir, and render the Alertmanager template the way the
-// launcher must (compose/monitoring/README.md).
+// Test helpers for the monitoring configuration: temp dirs, free ports,
+// queries, and the Alertmanager template rendered the way the launcher
+// renders it (compose/monitoring/README.md). The binaries themselves
+// (victoria-metrics, vmagent, vmalert, prometheus-alertmanager) are started
+// with lib's starters (@energy/lib/services), as the launcher starts them.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startProcess, type SupervisedProcess } from '@energy/lib/services/supervisor';
 
 export const repoRoot = new URL('../', import.meta.url).pathname;
 export const monitoringDir = join(repoRoot, 'compose/monitoring');
@@ -25,50 +25,13 @@ export function run(cmd: string, args: readonly string[]): { status: number | nu
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
-export type Service = SupervisedProcess;
-
-/** A binary under the project's own supervisor (lib/src/services), logging into dir, healthy when healthUrl answers. */
-export function startService(
-  name: string,
-  cmd: string,
-  args: readonly string[],
-  opts: { dir: string; healthUrl: string; env?: NodeJS.ProcessEnv },
-): Promise<Service> {
-  return startProcess({
-    name,
-    command: cmd,
-    args,
-    env: opts.env,
-    logFile: join(opts.dir, `${name}.log`),
-    health: { url: opts.healthUrl },
-  });
-}
-
-/** The platform or monitoring store, with the flags DESIGN.md fixes. */
-export async function startVictoriaMetrics(name: string, dir: string, port: number): Promise<Service> {
-  return startService(
-    name,
-    'victoria-metrics',
-    [
-      `-httpListenAddr=127.0.0.1:${port}`,
-      `-storageDataPath=${join(dir, name)}`,
-      '-retentionPeriod=5y',
-      '-dedup.minScrapeInterval=1ms',
-      // vmalert's own queries and writes in a test are tiny; keep logs quiet.
-      '-loggerLevel=ERROR',
-    ],
-    { dir, healthUrl: `http://127.0.0.1:${port}/health` },
-  );
+/** What a test stops in its `finally`, newest first. */
+export interface Service {
+  stop(): Promise<void>;
 }
 
 /** The launcher's own renderer of compose/monitoring/alertmanager.yml.tmpl: tests render it the same way. */
 export { renderAlertmanagerConfig, type AlertmanagerTemplateVars } from '@energy/compose/alertmanager-config';
-
-/** Fresh samples become queryable only after a flush (FACTS.md). */
-export async function forceFlush(vmUrl: string): Promise<void> {
-  const res = await fetch(`${vmUrl}/internal/force_flush`);
-  if (!res.ok) throw new Error(`force_flush: ${res.status}`);
-}
 
 export interface VectorSample {
   readonly metric: Record<string, string>;

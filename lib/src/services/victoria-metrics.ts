@@ -11,6 +11,8 @@ export interface VictoriaMetricsOptions {
   /** The variable that moves the port, named when the port is taken. */
   readonly portEnvVar?: string;
   readonly name?: string;
+  /** Tests whose stores only see a few tiny queries keep their logs quiet with 'ERROR'; default INFO. */
+  readonly loggerLevel?: 'INFO' | 'WARN' | 'ERROR';
   readonly extraArgs?: readonly string[];
 }
 
@@ -37,6 +39,7 @@ export async function startVictoriaMetrics(opts: VictoriaMetricsOptions): Promis
       '-dedup.minScrapeInterval=1ms',
       // A fleet of households has far more series than the 300 k default allows per query.
       '-search.maxUniqueTimeseries=10000000',
+      ...(opts.loggerLevel ? [`-loggerLevel=${opts.loggerLevel}`] : []),
       ...(opts.extraArgs ?? []),
     ],
     logFile: opts.logFile ?? join(opts.dataDir, '..', `${opts.name ?? 'victoria-metrics'}.log`),
