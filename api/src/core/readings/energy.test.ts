@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { energyBuckets, energyCsv, energyView } from './energy.js';
+import { InMemorySeries } from './in-memory-series.js';
+import { socketNames, type ReadingHousehold } from './sockets.js';
+import type { Tariff } from './tariff.js';
+
+const QUARTER = 900_000;
+const HOUR = 3_600_000;
+
+/** A counter read every quarter hour from `fromIso` to `toIso` at a constant draw. */
+function counter(fromIso: string, toIso: string, watts: number): [number, number][] {
+  const from = Date.parse(fromIso);
+  const out: [number, number][] = [];
+  for (let t = from; t <= Date.parse(toIso); t += QUARTER) out.push([t, ((t - from) / 1000) * watts]);
+  return out;
+}
+
+const flat = (pricePerKwh: number): Tariff => ({ periods: [{ from: '2000-01-01', pricePerKwh }] });
+const berlin = (tariff: Tariff): ReadingHousehold => ({
+  id: 'h1',
+  timeZone: 'Europe/Berlin',
+  currency: 'EUR',
+  tariff,
+});
+const later = Date.parse('2027-01-01T00:00:00Z');
+
+test('days in Berlin follow daylight saving: the spring day has 23 hours of energy', async () => {
+  // 1 kW from Saturday 28 March 00:00 CET to Tuesday 31 March 00:00 CEST.
+  const series = new InMemorySeries(() => later).addEnergy(
+    'h1',
+    'pi',
+    0,
+    counter('2026-03-27T23:00:00Z', '2026-03-30T22:00:00Z', 1000),
+  );
+  const hh = berlin(flat(0.3));
+  const bs = await energyBuckets(series, hh, {
+    from: Date.parse('2026-03-27T23:00:00Z'),
+    to: Date.parse('2026-03-30T22:00:00Z'),
+    bucket: 'day',
+    nowMs: later,
+  });
+  const view = energyView(hh, 'day', bs);
+  assert.deepEqual(
+    view.buckets.map((b) => [b.start, b.end, b.kwh, b.cost]),
+    [
+      ['2026-03-28T00:00:00+01:00', '2026-03-29T00:00:00+01:00', 24, 7.2],
+      ['2026-03-29T00:00:00+01:00', '2026-03-30T00:00:00+02:00', 23, 6.9],
+      ['2026-03-30T00:00:00+02:00', '2026-03-31T00:00:00+02:00', 24, 7.2],
+    ],
+  );
+  assert.deepEqual(view.buckets[1]?.sockets, [{ device: 'pi', socket: 0, kwh: 23, cost: 6.9 }]);
+  assert.equal(view.timeZone, 'Europe/Berlin');
+});
+
+test('the autumn day in Berlin has 25 hour buckets, the repeated hour shown twice on the wall clock', async () => {
+  const series = new InMemorySeries(() => later).addEnergy(
+    'h1',
+    'pi',
+    0,
+    counter('2026-10-24T22:00:00Z', '2026-10-25T23:00:00Z', 1000),
+  );
+  const hh = berlin(flat(1));
+  const bs = await energyBuckets(series, hh, {
+    from: Date.parse('2026-10-24T22:00:00Z'),
+    to: Date.parse('2026-10-25T23:00:00Z'),
+    bucket: 'hour',
+    nowMs: later,
+  });
+  assert.equal(bs.length, 25);
+  assert.ok(bs.every((b) => b.kwh === 1 && b.cost === 1 && b.end - b.start === HOUR));
+  const starts = energyView(hh, 'hour', bs).buckets.map((b) => b.start);
+  assert.deepEqual(starts.slice(2, 4), ['2026-10-25T02:00:00+02:00', '2026-10-25T02:00:00+01:00']);
+});
+
+test('a bucket that spans a price change is priced quarter by quarter on either side of it', async () => {
+  // From Wednesday 1 July (local) the price is 0.4 instead of 0.3; the week runs Monday 29 June to 6 July.
+  const tariff: Tariff = {
+    periods: [
+      { from: '2026-01-01', pricePerKwh: 0.3 },
+      { from: '2026-07-01', pricePerKwh: 0.4 },
+    ],
+  };
+  const series = new InMemorySeries(() => later)
+    .addEnergy('h1', 'pi', 0, counter('2026-06-28T22:00:00Z', '2026-07-05T22:00:00Z', 500))
+    .addEnergy('h1', 'pi', 1, counter('2026-06-28T22:00:00Z', '2026-07-05T22:00:00Z', 500));
+  const bs = await energyBuckets(series, berlin(tariff), {
+    from: Date.parse('2026-06-30T12:00:00Z'),
+    to: Date.parse('2026-07-01T12:00:00Z'),
+    bucket: 'week',
+    nowMs: later,
+  });
+  assert.equal(bs.length, 1);
+  // 48 h at 0.3 and 120 h at 0.4, 1 kW in all, split over two sockets.
+  assert.equal(bs[0]?.kwh, 168);
+  assert.equal(bs[0]?.cost, 62.4);
+  assert.deepEqual(bs[0]?.sockets, [
+    { device: 'pi', socket: 0, kwh: 84, cost: 31.2 },
+    { device: 'pi', socket: 1, kwh: 84, cost: 31.2 },
+  ]);
+});
+
+test('quarters after now are not read; the CSV names sockets and quotes what needs it', async () => {
+  const series = new InMemorySeries(() => later).addEnergy(
+    'h1',
+    'pi',
+    2,
+    counter('2026-03-02T00:00:00Z', '2026-03-02T03:00:00Z', 1000),
+  );
+  const hh: ReadingHousehold = { id: 'h1', timeZone: 'UTC', currency: 'CHF', tariff: null };
+  const bs = await energyBuckets(series, hh, {
+    from: Date.parse('2026-03-02T00:00:00Z'),
+    to: Date.parse('2026-03-02T03:00:00Z'),
+    bucket: 'hour',
+    nowMs: Date.parse('2026-03-02T01:20:00Z'),
+  });
+  // The default tariff, 0.3 per kWh; the quarter that holds now is read, later ones are not.
+  assert.deepEqual(
+    bs.map((b) => [b.kwh, b.cost]),
+    [
+      [1, 0.3],
+      [0.5, 0.15],
+      [0, 0],
+    ],
+  );
+  const names = socketNames([{ id: 'pi', sockets: [{ socket: 2, name: 'Kettle, "big"', role: 'socket' }] }]);
+  assert.equal(
+    energyCsv(hh, names, bs),
+    [
+      'start,end,device,socket,name,kwh,cost_CHF',
+      '2026-03-02T00:00:00+00:00,2026-03-02T01:00:00+00:00,pi,2,"Kettle, ""big""",1,0.3',
+      '2026-03-02T01:00:00+00:00,2026-03-02T02:00:00+00:00,pi,2,"Kettle, ""big""",0.5,0.15',
+      '',
+    ].join('\n'),
+  );
+});
