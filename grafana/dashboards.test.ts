@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { dashboardsDir, renderDashboards } from './build-dashboards.js';
-import { freePort, startVictoriaMetrics, tempDir } from '../alerting/test-support.js';
+import { startVictoriaMetrics } from '@energy/lib/services/victoria-metrics';
+import { freePort, tempDir } from '../alerting/test-support.js';
 
 interface PanelJson {
   readonly title: string;
@@ -65,7 +66,12 @@ test('the household board never filters by household itself (the API scopes ever
 test('every panel query is accepted by VictoriaMetrics', async () => {
   const dir = tempDir('grafana-test-');
   const port = await freePort();
-  const vm = await startVictoriaMetrics('vm', dir.path, port);
+  const vm = await startVictoriaMetrics({
+    name: 'vm',
+    port,
+    dataDir: join(dir.path, 'vm'),
+    loggerLevel: 'ERROR',
+  });
   try {
     let checked = 0;
     for (const file of files) {
