@@ -1,11 +1,12 @@
 // Dashboards as code. Writes grafana/dashboards/**.json from the
 // definitions below; the JSON files are committed (Grafana provisions
 // files) and grafana/dashboards.test.ts fails when they are stale.
-//   node --import tsx grafana/build-dashboards.ts
+//   node --conditions=source --import tsx grafana/build-dashboards.ts
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format, resolveConfig } from 'prettier';
+import { ENERGY_SERIES, POWER_SERIES, SERIES_LABELS } from '@energy/lib/series';
 
 export interface Target {
   readonly expr: string;
@@ -138,6 +139,9 @@ function dashboard(spec: DashboardSpec): Record<string, unknown> {
 }
 
 const KWH = '3600000';
+/** Per socket of the household: a socket number is unique only within its device. */
+const BY_SOCKET = `${SERIES_LABELS.device}, ${SERIES_LABELS.socket}`;
+const SOCKET_LEGEND = `{{${SERIES_LABELS.device}}} / {{${SERIES_LABELS.socket}}}`;
 const RATE = '$__rate_interval';
 
 /**
@@ -167,7 +171,7 @@ const household: DashboardSpec = {
       unit: 'watt',
       w: 6,
       h: 6,
-      targets: [{ expr: 'sum(energy_socket_power_watts)', instant: true, legend: 'household' }],
+      targets: [{ expr: `sum(${POWER_SERIES})`, instant: true, legend: 'household' }],
     },
     {
       title: 'Power per socket now',
@@ -175,7 +179,7 @@ const household: DashboardSpec = {
       unit: 'watt',
       w: 18,
       h: 6,
-      targets: [{ expr: 'energy_socket_power_watts', instant: true, legend: '{{device}} / {{socket}}' }],
+      targets: [{ expr: POWER_SERIES, instant: true, legend: SOCKET_LEGEND }],
     },
     {
       title: 'Power today',
@@ -184,9 +188,7 @@ const household: DashboardSpec = {
       w: 24,
       h: 9,
       stack: true,
-      targets: [
-        { expr: 'sum by (device, socket) (energy_socket_power_watts)', legend: '{{device}} / {{socket}}' },
-      ],
+      targets: [{ expr: `sum by (${BY_SOCKET}) (${POWER_SERIES})`, legend: SOCKET_LEGEND }],
     },
     {
       title: 'Energy today',
@@ -196,9 +198,7 @@ const household: DashboardSpec = {
       w: 6,
       h: 5,
       timeFrom: 'now/d',
-      targets: [
-        { expr: `sum(increase(energy_socket_energy_joules_total[$__range])) / ${KWH}`, instant: true },
-      ],
+      targets: [{ expr: `sum(increase(${ENERGY_SERIES}[$__range])) / ${KWH}`, instant: true }],
     },
     {
       title: 'Cost today ($currency)',
@@ -210,7 +210,7 @@ const household: DashboardSpec = {
       timeFrom: 'now/d',
       targets: [
         {
-          expr: `sum(increase(energy_socket_energy_joules_total[$__range])) / ${KWH} * $price_per_kwh`,
+          expr: `sum(increase(${ENERGY_SERIES}[$__range])) / ${KWH} * $price_per_kwh`,
           instant: true,
         },
       ],
@@ -223,9 +223,7 @@ const household: DashboardSpec = {
       w: 6,
       h: 5,
       timeFrom: 'now/M',
-      targets: [
-        { expr: `sum(increase(energy_socket_energy_joules_total[$__range])) / ${KWH}`, instant: true },
-      ],
+      targets: [{ expr: `sum(increase(${ENERGY_SERIES}[$__range])) / ${KWH}`, instant: true }],
     },
     {
       title: 'Cost this month ($currency)',
@@ -237,7 +235,7 @@ const household: DashboardSpec = {
       timeFrom: 'now/M',
       targets: [
         {
-          expr: `sum(increase(energy_socket_energy_joules_total[$__range])) / ${KWH} * $price_per_kwh`,
+          expr: `sum(increase(${ENERGY_SERIES}[$__range])) / ${KWH} * $price_per_kwh`,
           instant: true,
         },
       ],
@@ -251,8 +249,8 @@ const household: DashboardSpec = {
       timeFrom: '30d',
       targets: [
         {
-          expr: `sum by (device, socket) (increase(energy_socket_energy_joules_total[1d])) / ${KWH}`,
-          legend: '{{device}} / {{socket}}',
+          expr: `sum by (${BY_SOCKET}) (increase(${ENERGY_SERIES}[1d])) / ${KWH}`,
+          legend: SOCKET_LEGEND,
           interval: '1d',
         },
       ],
@@ -267,7 +265,7 @@ const household: DashboardSpec = {
       description: 'Buckets of 30 days; the portal shows calendar months exactly.',
       targets: [
         {
-          expr: `sum(increase(energy_socket_energy_joules_total[30d])) / ${KWH}`,
+          expr: `sum(increase(${ENERGY_SERIES}[30d])) / ${KWH}`,
           legend: 'household',
           interval: '30d',
         },
@@ -283,7 +281,7 @@ const household: DashboardSpec = {
       timeFrom: '30d',
       targets: [
         {
-          expr: `sum(increase(energy_socket_energy_joules_total[1d])) / ${KWH} * $price_per_kwh`,
+          expr: `sum(increase(${ENERGY_SERIES}[1d])) / ${KWH} * $price_per_kwh`,
           legend: 'cost',
           interval: '1d',
         },
