@@ -1,6 +1,6 @@
 import { DEFAULT_PORTS, HOST } from '@energy/lib/defaults';
 import { field, type Spec } from '@energy/lib/config';
-import { DEFAULT_QUEUE } from './topology.js';
+import { DEFAULT_QUEUE } from './amqp/topology.js';
 
 export interface CollectorConfig {
   readonly amqpUrl: string;

@@ -2,31 +2,35 @@ import { loadConfigOrExit } from '@energy/lib/config';
 import { createLogger } from '@energy/lib/logger';
 import { startOpsHttpServer } from '@energy/lib/ops-http-server';
 import { startTracing } from '@energy/lib/tracing';
+import { AmqpConsumer } from './amqp/consumer.js';
+import { httpGatewayDeviceLister } from './api-client/gateway-device-lister.js';
 import { COLLECTOR_CONFIG } from './config.js';
-import { Collector } from './consumer.js';
-import { httpGatewayDeviceLister, IdentityResolver } from './identity.js';
+import { IngestPipeline } from './core/pipeline.js';
+import { DEFAULT_LIMITS } from './core/validate.js';
 import { createCollectorMetrics } from './metrics.js';
-import { RemoteWriteClient } from './remote-write-client.js';
-import { DEFAULT_LIMITS } from './validate.js';
+import { RemoteWriteClient } from './vm/remote-write-client.js';
 
 const config = loadConfigOrExit(COLLECTOR_CONFIG);
 const tracing = startTracing('collector');
 const log = createLogger('collector');
 const metrics = createCollectorMetrics(undefined, true);
 const writer = new RemoteWriteClient(config.vmUrl);
-const collector = new Collector({
+const pipeline = new IngestPipeline({
+  limits: { ...DEFAULT_LIMITS, maxAgeS: config.maxAgeDays * 86400 },
+  writer,
+  gatewayDevices: httpGatewayDeviceLister(config.internalApiUrl, config.brokerAuthSecret ?? ''),
+  maxWritesInFlight: config.maxWritesInFlight,
+  metrics,
+  logger: log,
+});
+const collector = new AmqpConsumer({
   amqpUrl: config.amqpUrl,
   topology: { queue: config.queue, shards: config.shards, deliveryLimit: config.deliveryLimit },
   ...(config.consumeQueues ? { consumeQueues: config.consumeQueues.split(',').map((q) => q.trim()) } : {}),
   prefetch: config.prefetch,
   batchMessages: config.batchMessages,
   flushIntervalMs: config.flushIntervalMs,
-  maxWritesInFlight: config.maxWritesInFlight,
-  limits: { ...DEFAULT_LIMITS, maxAgeS: config.maxAgeDays * 86400 },
-  writer,
-  identity: new IdentityResolver(
-    httpGatewayDeviceLister(config.internalApiUrl, config.brokerAuthSecret ?? ''),
-  ),
+  pipeline,
   metrics,
   logger: log,
 });

@@ -1,5 +1,4 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RejectReason } from './reject-reason.js';
 
 /** Every counter of the collector, on a registry of its own (several collectors may share a process in tests). */
 export function createCollectorMetrics(registry = new Registry(), withDefaults = false) {
@@ -77,7 +76,3 @@ export function createCollectorMetrics(registry = new Registry(), withDefaults =
 }
 
 export type CollectorMetrics = ReturnType<typeof createCollectorMetrics>;
-
-export function countReject(m: CollectorMetrics, reason: RejectReason): void {
-  m.rejected.inc({ reason });
-}

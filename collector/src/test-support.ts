@@ -3,13 +3,14 @@ import { connect, type ConfirmChannel, type GetMessage } from 'amqplib';
 import { READINGS_EXCHANGE } from '@energy/lib/defaults';
 import { encodeReadingBatch, type ReadingBatch } from '@energy/lib/reading-batch';
 import { pino } from 'pino';
-import { Collector, type CollectorOptions } from './consumer.js';
-import { IdentityResolver, type GatewayDeviceLister } from './identity.js';
+import { ENERGY_SERIES, POWER_SERIES, SERIES_LABELS as L } from '@energy/lib/series';
+import { AmqpConsumer, type ConsumerOptions } from './amqp/consumer.js';
+import { DEAD_LETTER_QUEUE } from './amqp/topology.js';
+import { IngestPipeline, type PipelineOptions } from './core/pipeline.js';
+import { DEFAULT_LIMITS } from './core/validate.js';
 import { createCollectorMetrics, type CollectorMetrics } from './metrics.js';
-import { RemoteWriteClient } from './remote-write-client.js';
-import { DEAD_LETTER_QUEUE } from './topology.js';
-import { DEFAULT_LIMITS } from './validate.js';
-import { exportSeries } from './vm-query.js';
+import { RemoteWriteClient } from './vm/remote-write-client.js';
+import { exportSeries } from './vm/vm-query.js';
 
 export function makeBatch(seq: number, endUnixS: number, sockets = 30, base = 0): ReadingBatch {
   return {
@@ -72,33 +73,43 @@ export function body(batch: ReadingBatch): Buffer {
 }
 
 export interface TestCollector {
-  readonly collector: Collector;
+  readonly collector: AmqpConsumer;
   readonly metrics: CollectorMetrics;
   stop(): Promise<void>;
 }
 
+/** The pipeline's settings and the consumer's, any of them overridden by a test. */
+export type TestCollectorOptions = Partial<Omit<ConsumerOptions, 'pipeline'>> &
+  Partial<Omit<PipelineOptions, 'writer'>>;
+
 export async function startTestCollector(
   amqpUrl: string,
   vmUrl: string,
-  extra: Partial<CollectorOptions> & { gatewayDevices?: GatewayDeviceLister } = {},
+  extra: TestCollectorOptions = {},
 ): Promise<TestCollector> {
   const metrics = createCollectorMetrics();
   const writer = new RemoteWriteClient(vmUrl);
-  const collector = new Collector({
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+  const pipeline = new IngestPipeline({
+    limits: extra.limits ?? DEFAULT_LIMITS,
+    writer,
+    gatewayDevices: extra.gatewayDevices ?? (() => Promise.resolve([])),
+    maxWritesInFlight: extra.maxWritesInFlight ?? 2,
+    metrics,
+    logger,
+    writeRetry: extra.writeRetry ?? { initialMs: 50, maxMs: 1000 },
+  });
+  const collector = new AmqpConsumer({
     amqpUrl,
     topology: { queue: 'energy.readings.q', shards: 0, deliveryLimit: 20 },
     prefetch: 500,
     batchMessages: 50,
     flushIntervalMs: 100,
-    maxWritesInFlight: 2,
-    limits: DEFAULT_LIMITS,
-    writer,
-    identity: new IdentityResolver(extra.gatewayDevices ?? (() => Promise.resolve([]))),
     metrics,
-    logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
-    writeRetry: { initialMs: 50, maxMs: 1000 },
+    logger,
     reconnect: { initialMs: 100, maxMs: 2000 },
     ...extra,
+    pipeline,
   });
   await collector.start();
   return {
@@ -164,9 +175,10 @@ export async function drainDeadLetters(amqpUrl: string): Promise<GetMessage[]> {
 /** `metric|device|socket|ts` → value, for exact comparison. */
 export async function storedSamples(vmUrl: string, household: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const s of await exportSeries(vmUrl, `{household="${household}"}`)) {
+  for (const s of await exportSeries(vmUrl, `{${L.household}="${household}"}`)) {
     s.timestamps.forEach((t, i) => {
-      out.set(`${s.metric.__name__}|${s.metric.device}|${s.metric.socket}|${t}`, s.values[i] as number);
+      const m = s.metric;
+      out.set(`${m.__name__}|${m[L.device]}|${m[L.socket]}|${t}`, s.values[i] as number);
     });
   }
   return out;
@@ -176,8 +188,8 @@ export function expectedSamples(device: string, batches: readonly ReadingBatch[]
   const out = new Map<string, number>();
   for (const b of batches) {
     for (const r of b.readings) {
-      out.set(`energy_socket_power_watts|${device}|${r.socket}|${b.endUnixS * 1000}`, r.powerWatts);
-      out.set(`energy_socket_energy_joules_total|${device}|${r.socket}|${b.endUnixS * 1000}`, r.energyJoules);
+      out.set(`${POWER_SERIES}|${device}|${r.socket}|${b.endUnixS * 1000}`, r.powerWatts);
+      out.set(`${ENERGY_SERIES}|${device}|${r.socket}|${b.endUnixS * 1000}`, r.energyJoules);
     }
   }
   return out;

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { uncompressSync } from 'snappy';
-import { WriteRequestBuilder, compressRequest, POWER_METRIC, ENERGY_METRIC } from './remote-write-encoder.js';
+import { ENERGY_SERIES, POWER_SERIES, SERIES_LABELS as L } from '@energy/lib/series';
+import { WriteRequestBuilder, compressRequest } from './remote-write-encoder.js';
 
 interface Series {
   labels: Record<string, string>;
@@ -65,19 +66,19 @@ test('encodes two series per reading with the identity labels and the interval e
   const series = decodeWriteRequest(b.raw());
   assert.deepEqual(series, [
     {
-      labels: { __name__: POWER_METRIC, device: 'pi-a', household: 'hh1', socket: '0' },
+      labels: { __name__: POWER_SERIES, [L.device]: 'pi-a', [L.household]: 'hh1', [L.socket]: '0' },
       samples: [{ value: 12.3, ts: 1_780_000_000_000 }],
     },
     {
-      labels: { __name__: ENERGY_METRIC, device: 'pi-a', household: 'hh1', socket: '0' },
+      labels: { __name__: ENERGY_SERIES, [L.device]: 'pi-a', [L.household]: 'hh1', [L.socket]: '0' },
       samples: [{ value: 4567, ts: 1_780_000_000_000 }],
     },
     {
-      labels: { __name__: POWER_METRIC, device: 'pi-a', household: 'hh1', socket: '29' },
+      labels: { __name__: POWER_SERIES, [L.device]: 'pi-a', [L.household]: 'hh1', [L.socket]: '29' },
       samples: [{ value: 0, ts: 1_780_000_000_000 }],
     },
     {
-      labels: { __name__: ENERGY_METRIC, device: 'pi-a', household: 'hh1', socket: '29' },
+      labels: { __name__: ENERGY_SERIES, [L.device]: 'pi-a', [L.household]: 'hh1', [L.socket]: '29' },
       samples: [{ value: 268_435_455, ts: 1_780_000_000_000 }],
     },
   ]);
@@ -91,7 +92,7 @@ test('any concatenation of message ranges is a valid request (bisection)', async
   assert.equal(r1.end, r2.start);
   const only = decodeWriteRequest(b.slice([r1, r3]));
   assert.equal(only.length, 8);
-  assert.deepEqual(new Set(only.map((s) => s.labels.device)), new Set(['d1', 'd3']));
+  assert.deepEqual(new Set(only.map((s) => s.labels[L.device])), new Set(['d1', 'd3']));
   const compressed = await compressRequest(b.raw());
   assert.deepEqual(uncompressSync(compressed), b.raw());
 });

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testVictoriaMetrics, uniqueName } from '@energy/lib/testkit/index';
-import { WriteRequestBuilder, compressRequest } from './remote-write-encoder.js';
-import { RemoteWriteClient, bisectRejected, writeWithRetry } from './remote-write-client.js';
+import { WriteRequestBuilder, compressRequest } from '../core/remote-write-encoder.js';
+import { bisectRejected, writeWithRetry } from '../core/remote-writer.js';
+import { RemoteWriteClient } from './remote-write-client.js';
 import { exportSeries } from './vm-query.js';
 
 const endUnixS = Math.floor(Date.now() / 1000) - 3600;

@@ -1,5 +1,6 @@
 import { compress } from 'snappy';
 import type { ReadingBatch } from '@energy/lib/reading-batch';
+import { ENERGY_SERIES, POWER_SERIES, SERIES_LABELS } from '@energy/lib/series';
 
 /**
  * Prometheus remote-write `WriteRequest` written by hand straight into one
@@ -14,9 +15,6 @@ import type { ReadingBatch } from '@energy/lib/reading-batch';
  * concatenation of messages' byte ranges is again a valid request: that is
  * what lets a rejected request be bisected without re-encoding.
  */
-
-export const POWER_METRIC = 'energy_socket_power_watts';
-export const ENERGY_METRIC = 'energy_socket_energy_joules_total';
 
 function varintSize(v: number): number {
   let n = 1;
@@ -53,14 +51,14 @@ function writeVarint(buf: Buffer, pos: number, v: number): number {
   return pos;
 }
 
-const POWER_NAME = labelField('__name__', POWER_METRIC);
-const ENERGY_NAME = labelField('__name__', ENERGY_METRIC);
+const POWER_NAME = labelField('__name__', POWER_SERIES);
+const ENERGY_NAME = labelField('__name__', ENERGY_SERIES);
 /** Socket labels are few (0..255): encode each once. */
 const SOCKET_LABELS: Buffer[] = [];
 function socketLabel(socket: number): Buffer {
   let b = SOCKET_LABELS[socket];
   if (b === undefined) {
-    b = labelField('socket', String(socket));
+    b = labelField(SERIES_LABELS.socket, String(socket));
     SOCKET_LABELS[socket] = b;
   }
   return b;
@@ -124,7 +122,10 @@ export class WriteRequestBuilder {
   addBatch(household: string, device: string, batch: ReadingBatch): EncodedRange {
     const start = this.pos;
     // Labels in sorted order after __name__: device, household, socket.
-    const idLabels = Buffer.concat([labelField('device', device), labelField('household', household)]);
+    const idLabels = Buffer.concat([
+      labelField(SERIES_LABELS.device, device),
+      labelField(SERIES_LABELS.household, household),
+    ]);
     const tsMs = batch.endUnixS * 1000;
     const sampleInner = 1 + 8 + 1 + varintSize(tsMs);
     const sampleField = 1 + varintSize(sampleInner) + sampleInner;
@@ -180,7 +181,13 @@ export class WriteRequestBuilder {
   }
 }
 
-/** Snappy block format, as remote write wants it; runs on libuv's thread pool. */
+/**
+ * Snappy block format, as remote write wants it; runs on libuv's thread pool.
+ * Here and not in the VictoriaMetrics adapter: the compressed bytes are the
+ * request's format (a pure function of the encoded bytes, no I/O), and the
+ * pipeline compresses once per request, not once per retry, and compresses
+ * each half of a bisected request itself.
+ */
 export function compressRequest(raw: Uint8Array): Promise<Buffer> {
   return compress(raw);
 }

@@ -10,27 +10,12 @@ export interface Identity {
 export type IdentityResult =
   { readonly ok: true; readonly identity: Identity } | ({ readonly ok: false } & Rejection);
 
-/** Asks the API which devices a gateway may publish for (its internal listener). */
+/**
+ * The port to the API's answer to "which devices may this gateway publish
+ * for" (the adapter is api-client/gateway-device-lister.ts). Rejects when
+ * the API cannot be asked; an unknown gateway lists nobody.
+ */
 export type GatewayDeviceLister = (gateway: string) => Promise<readonly string[]>;
-
-export function httpGatewayDeviceLister(internalApiUrl: string, secret: string): GatewayDeviceLister {
-  const base = internalApiUrl.replace(/\/$/, '');
-  return async (gateway) => {
-    const url = `${base}/internal/gateways/${encodeURIComponent(gateway)}/devices?key=${encodeURIComponent(secret)}`;
-    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-    if (res.status === 404) {
-      await res.arrayBuffer();
-      return []; // an unknown gateway may publish for nobody
-    }
-    if (!res.ok) {
-      await res.arrayBuffer();
-      throw new Error(`gateway device list for ${gateway}: HTTP ${res.status}`);
-    }
-    const body = (await res.json()) as { devices?: unknown };
-    if (!Array.isArray(body.devices)) throw new Error(`gateway device list for ${gateway}: no devices array`);
-    return body.devices.filter((d): d is string => typeof d === 'string');
-  };
-}
 
 interface CacheEntry {
   readonly devices: ReadonlySet<string>;

@@ -1,3 +1,5 @@
+import { parseRetryAfter } from '@energy/lib/backoff';
+
 /**
  * The outcome of one remote-write attempt, as a value (Prometheus
  * `storage/remote`: whether an error may be retried is part of its type).
@@ -9,16 +11,6 @@ export type WriteResult =
   /** 4xx other than 429: this request will never be accepted as it is. */
   | { readonly kind: 'permanent'; readonly status: number; readonly error: string };
 
-/** Retry-After is seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null, nowMs = Date.now()): number | undefined {
-  if (value === null || value === '') return undefined;
-  const s = Number(value);
-  if (Number.isFinite(s) && s >= 0) return s * 1000;
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - nowMs);
-}
-
 export function classifyResponse(status: number, body: string, retryAfter: string | null): WriteResult {
   if (status >= 200 && status < 300) return { kind: 'success' };
   const error = `HTTP ${status}: ${body.slice(0, 300)}`;
@@ -29,22 +21,4 @@ export function classifyResponse(status: number, body: string, retryAfter: strin
       : { kind: 'retryable', error, retryAfterMs };
   }
   return { kind: 'permanent', status, error };
-}
-
-export interface BackoffOptions {
-  readonly initialMs: number;
-  readonly maxMs: number;
-}
-
-/** Capped exponential backoff with full jitter; Retry-After wins when larger (capped too). */
-export function backoffMs(
-  attempt: number,
-  opts: BackoffOptions,
-  retryAfterMs?: number,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(opts.maxMs, opts.initialMs * 2 ** Math.min(attempt, 30));
-  const jittered = ceiling / 2 + random() * (ceiling / 2);
-  if (retryAfterMs !== undefined) return Math.min(opts.maxMs, Math.max(jittered, retryAfterMs));
-  return jittered;
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createVhost, testRabbitMQ, testVictoriaMetrics, uniqueName } from '@energy/lib/testkit/index';
-import { httpGatewayDeviceLister } from './identity.js';
+import { httpGatewayDeviceLister } from '../api-client/gateway-device-lister.js';
 import {
   body,
   drainDeadLetters,
@@ -14,7 +14,7 @@ import {
   startTestCollector,
   storedSamples,
   waitFor,
-} from './test-support.js';
+} from '../test-support.js';
 import { DEAD_LETTER_QUEUE, shardQueueNames } from './topology.js';
 
 const T0 = Math.floor(Date.now() / 1000 / 60) * 60 - 6 * 3600;

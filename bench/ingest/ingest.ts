@@ -17,14 +17,15 @@ import { join } from 'node:path';
 import { connect } from 'amqplib';
 import { pino } from 'pino';
 import { READINGS_EXCHANGE } from '@energy/lib/defaults';
+import { ENERGY_SERIES, POWER_SERIES, SERIES_LABELS } from '@energy/lib/series';
 import { startPrivateRabbitMQ, startPrivateVictoriaMetrics } from '@energy/lib/testkit/index';
-import { Collector } from '../consumer.js';
-import { IdentityResolver } from '../identity.js';
-import { createCollectorMetrics } from '../metrics.js';
-import { RemoteWriteClient } from '../remote-write-client.js';
-import { compressRequest, WriteRequestBuilder } from '../remote-write-encoder.js';
-import { DEFAULT_LIMITS } from '../validate.js';
-import { countSamples } from '../vm-query.js';
+import { AmqpConsumer } from '@energy/collector/amqp/consumer';
+import { IngestPipeline } from '@energy/collector/core/pipeline';
+import { compressRequest, WriteRequestBuilder } from '@energy/collector/core/remote-write-encoder';
+import { DEFAULT_LIMITS } from '@energy/collector/core/validate';
+import { createCollectorMetrics } from '@energy/collector/metrics';
+import { RemoteWriteClient } from '@energy/collector/vm/remote-write-client';
+import { countSamples } from '@energy/collector/vm/vm-query';
 import { BENCH_SOCKETS, benchHousehold, fleetMinutes } from './fleet-batches.js';
 
 const json = process.argv.includes('--json') || process.env.npm_config_json === 'true';
@@ -159,21 +160,26 @@ async function pipeline(
   let finished!: (t: number) => void;
   const allWritten = new Promise<number>((r) => (finished = r));
   const devices = Array.from({ length: DEVICES }, (_, d) => `${benchHousehold(d)}.pi`);
-  const collector = new Collector({
+  const logger = pino({ level: 'warn' });
+  const collector = new AmqpConsumer({
     amqpUrl,
     topology: { queue: 'energy.readings.q', shards: 0, deliveryLimit: 20 },
     prefetch: tuning.prefetch,
     batchMessages: tuning.batch,
     flushIntervalMs: 250,
-    maxWritesInFlight: 4,
-    limits: DEFAULT_LIMITS,
-    writer,
-    identity: new IdentityResolver(() => Promise.resolve(devices)),
+    pipeline: new IngestPipeline({
+      limits: DEFAULT_LIMITS,
+      writer,
+      gatewayDevices: () => Promise.resolve(devices),
+      maxWritesInFlight: 4,
+      metrics,
+      logger,
+    }),
     metrics,
-    logger: pino({ level: 'warn' }),
+    logger,
     onWritten(msgs) {
       const now = Date.now();
-      for (const m of msgs) if (written < MESSAGES) lags[written++] = now - (m.publishedTimestamp ?? now);
+      for (const m of msgs) if (written < MESSAGES) lags[written++] = now - (m.message.timestamp ?? now);
       if (written >= MESSAGES) finished(now);
     },
   });
@@ -375,7 +381,10 @@ async function main(): Promise<void> {
     );
     log(`    ${Math.round(e2e.msgsPerSec)} msg/s in ${e2e.seconds.toFixed(1)} s`);
     await vm.forceFlush();
-    const stored = await countSamples(vm.url, '{__name__=~"energy_socket_.+",household=~"bench-.+"}');
+    const stored = await countSamples(
+      vm.url,
+      `{__name__=~"${POWER_SERIES}|${ENERGY_SERIES}",${SERIES_LABELS.household}=~"bench-.+"}`,
+    );
     const expected = MESSAGES * SOCKETS * 2;
     await fetch(`${vm.url}/internal/force_merge`).then((r) => r.arrayBuffer());
     await new Promise((r) => setTimeout(r, 5000));

@@ -1,0 +1,331 @@
+/**
+ * The collector's core, top to bottom: a batch of delivered messages is
+ * decoded, identified, validated and encoded into one remote-write request,
+ * written (retried while VictoriaMetrics is away; bisected when it refuses
+ * the request), and the answer says which messages were stored and which
+ * were rejected, with their reason. The transport acks the first and
+ * dead-letters the second; anything in neither stays with the broker and
+ * comes again. No broker, no HTTP here: VictoriaMetrics and the API are
+ * the ports `RemoteWriter` and `GatewayDeviceLister`.
+ */
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { backoffMs, type BackoffOptions } from '@energy/lib/backoff';
+import type { Logger } from '@energy/lib/logger';
+import { decodeReadingBatch, type ReadingBatch } from '@energy/lib/reading-batch';
+import { IdentityResolver, type GatewayDeviceLister, type IdentityResult } from './identity.js';
+import type { RejectReason, Rejection } from './reject-reason.js';
+import { compressRequest, WriteRequestBuilder, type EncodedRange } from './remote-write-encoder.js';
+import { bisectRejected, DEFAULT_RETRY, writeWithRetry, type RemoteWriter } from './remote-writer.js';
+import { Semaphore } from './semaphore.js';
+import { checkBatch, CounterTracker, type ValidationLimits } from './validate.js';
+import type { WriteResult } from './write-result.js';
+
+const tracer = trace.getTracer('collector');
+
+/** What the pipeline reads of one delivered message; `handle` is the transport's own, given back untouched. */
+export interface InboundMessage<H> {
+  readonly content: Uint8Array;
+  /** The publisher's login as the broker verified it (AMQP user_id); the only source of identity. */
+  readonly userId?: string;
+  /** `<household>.<device>`. */
+  readonly routingKey: string;
+  readonly messageId?: string;
+  /** The timestamp property as published. */
+  readonly timestamp?: number;
+  readonly handle: H;
+}
+
+export interface StoredMessage<H> {
+  readonly message: InboundMessage<H>;
+  /** The batch's interval end: the ingest lag is measured from it. */
+  readonly endUnixS: number;
+  readonly samples: number;
+}
+
+export interface RejectedMessage<H> {
+  readonly message: InboundMessage<H>;
+  readonly rejection: Rejection;
+}
+
+/** Messages in neither list were not written (stopping, or the transport lost them): the broker keeps them. */
+export interface BatchOutcome<H> {
+  readonly stored: readonly StoredMessage<H>[];
+  readonly rejected: readonly RejectedMessage<H>[];
+}
+
+interface Counter {
+  inc(value?: number): void;
+}
+interface LabelledCounter<L> {
+  inc(labels: L, value?: number): void;
+}
+interface Observer {
+  observe(value: number): void;
+}
+
+/** The counters the pipeline bumps (collector/src/metrics.ts declares them). */
+export interface PipelineMetrics {
+  readonly rejected: LabelledCounter<{ reason: RejectReason }>;
+  readonly writeErrors: LabelledCounter<{ kind: 'retryable' | 'permanent' }>;
+  readonly samplesWritten: Counter;
+  readonly messagesWritten: Counter;
+  readonly batchMessages: Observer;
+  readonly batchSamples: Observer;
+  readonly writeSeconds: Observer;
+  readonly ingestLag: Observer;
+}
+
+export interface PipelineOptions {
+  readonly limits: ValidationLimits;
+  readonly writer: RemoteWriter;
+  readonly gatewayDevices: GatewayDeviceLister;
+  readonly maxWritesInFlight: number;
+  readonly metrics: PipelineMetrics;
+  readonly logger: Logger;
+  readonly writeRetry?: BackoffOptions;
+  /** Between attempts to ask the API for a gateway's devices. */
+  readonly lookupRetry?: BackoffOptions;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+interface Entry<H> extends StoredMessage<H> {
+  /** Where the message's series sit in the request (bisection cuts along these). */
+  readonly range: EncodedRange;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class IngestPipeline {
+  private readonly identity: IdentityResolver;
+  private readonly counters = new CounterTracker();
+  private readonly writeSlots: Semaphore;
+  private readonly log: Logger;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private stopping = false;
+  private stopDeadline = Infinity;
+
+  constructor(private readonly o: PipelineOptions) {
+    this.identity = new IdentityResolver(o.gatewayDevices);
+    this.writeSlots = new Semaphore(o.maxWritesInFlight);
+    this.log = o.logger;
+    this.sleep = o.sleep ?? defaultSleep;
+  }
+
+  /**
+   * Shutting down: stop waiting for the API now, and give up retrying a
+   * write after `graceMs` (its messages go back to the broker).
+   */
+  stop(graceMs: number): void {
+    this.stopping = true;
+    this.stopDeadline = Date.now() + graceMs;
+  }
+
+  /** `lost`: the transport can no longer ack these messages (its connection closed), so stop working on them. */
+  async process<H>(messages: readonly InboundMessage<H>[], lost: () => boolean): Promise<BatchOutcome<H>> {
+    const rejected: RejectedMessage<H>[] = [];
+    const builder = new WriteRequestBuilder(messages.length * 7000 + 1024);
+    try {
+      const entries: Entry<H>[] = [];
+      const decodeSpan = tracer.startSpan('collector.decode', {
+        attributes: { 'messaging.batch.message_count': messages.length },
+      });
+      try {
+        const nowS = Date.now() / 1000;
+        for (const msg of messages) {
+          // Identity is a cache hit but for a gateway's first message: await only then.
+          const admitted = this.admit(msg, builder, nowS, rejected, lost);
+          const entry = admitted instanceof Promise ? await admitted : admitted;
+          if (entry) entries.push(entry);
+        }
+      } finally {
+        decodeSpan.setAttribute('collector.accepted', entries.length);
+        decodeSpan.end();
+      }
+      if (entries.length === 0 || lost()) return { stored: [], rejected };
+      await this.writeSlots.acquire();
+      try {
+        return { stored: await this.write(builder, entries, rejected, lost), rejected };
+      } finally {
+        this.writeSlots.release();
+      }
+    } finally {
+      builder.release();
+    }
+  }
+
+  /** Decode, identify, validate, encode; a bad message is rejected and yields nothing. */
+  private admit<H>(
+    msg: InboundMessage<H>,
+    builder: WriteRequestBuilder,
+    nowS: number,
+    rejected: RejectedMessage<H>[],
+    lost: () => boolean,
+  ): Entry<H> | undefined | Promise<Entry<H> | undefined> {
+    if (msg.content.length > this.o.limits.maxBodyBytes) {
+      this.reject(rejected, msg, {
+        reason: 'oversized',
+        detail: `${msg.content.length} bytes > ${this.o.limits.maxBodyBytes}`,
+      });
+      return undefined;
+    }
+    let batch: ReadingBatch;
+    try {
+      batch = decodeReadingBatch(msg.content);
+    } catch (err) {
+      this.reject(rejected, msg, { reason: 'decode_error', detail: (err as Error).message });
+      return undefined;
+    }
+    const id = this.identity.resolve(msg.userId, msg.routingKey);
+    if (id instanceof Promise) {
+      return this.resolveWithRetry(msg, id, lost).then((resolved) =>
+        this.admitIdentified(msg, builder, nowS, batch, resolved, rejected),
+      );
+    }
+    return this.admitIdentified(msg, builder, nowS, batch, id, rejected);
+  }
+
+  private admitIdentified<H>(
+    msg: InboundMessage<H>,
+    builder: WriteRequestBuilder,
+    nowS: number,
+    batch: ReadingBatch,
+    id: IdentityResult,
+    rejected: RejectedMessage<H>[],
+  ): Entry<H> | undefined {
+    if (!id.ok) {
+      this.reject(rejected, msg, id);
+      return undefined;
+    }
+    const bad = checkBatch(batch, nowS, this.o.limits) ?? this.counters.check(msg.routingKey, batch);
+    if (bad) {
+      this.reject(rejected, msg, bad);
+      return undefined;
+    }
+    const range = builder.addBatch(id.identity.household, id.identity.device, batch);
+    return { message: msg, range, endUnixS: batch.endUnixS, samples: range.samples };
+  }
+
+  /**
+   * The API could not be asked: not the message's fault, so wait (nothing is
+   * acked meanwhile). The first look-up is awaited here too: a rejection
+   * nobody awaits would end the process.
+   */
+  private async resolveWithRetry<H>(
+    msg: InboundMessage<H>,
+    first: Promise<IdentityResult>,
+    lost: () => boolean,
+  ): Promise<IdentityResult> {
+    let lookup = first;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await lookup;
+      } catch (err) {
+        if (lost() || this.stopping) throw err;
+        this.log.warn(
+          { err: (err as Error).message, userId: msg.userId },
+          'cannot fetch gateway devices; retrying',
+        );
+        await this.sleep(backoffMs(attempt, this.o.lookupRetry ?? { initialMs: 500, maxMs: 30_000 }));
+        lookup = Promise.resolve(this.identity.resolve(msg.userId, msg.routingKey));
+      }
+    }
+  }
+
+  /** Writes the request; returns the entries VictoriaMetrics accepted (and rejects the ones it refuses). */
+  private async write<H>(
+    builder: WriteRequestBuilder,
+    entries: readonly Entry<H>[],
+    rejected: RejectedMessage<H>[],
+    lost: () => boolean,
+  ): Promise<readonly Entry<H>[]> {
+    const m = this.o.metrics;
+    const span = tracer.startSpan('collector.write', {
+      attributes: { 'collector.messages': entries.length, 'collector.samples': builder.samples },
+    });
+    const t0 = performance.now();
+    const retry = {
+      ...(this.o.writeRetry ?? DEFAULT_RETRY),
+      sleep: this.sleep,
+      shouldStop: () => lost() || (this.stopping && Date.now() > this.stopDeadline),
+      onRetry: (r: WriteResult & { kind: 'retryable' }, attempt: number, delayMs: number) => {
+        m.writeErrors.inc({ kind: 'retryable' });
+        if (attempt % 10 === 0) {
+          this.log.warn(
+            { err: r.error, attempt, delayMs: Math.round(delayMs) },
+            'remote write failed; retrying',
+          );
+        }
+      },
+    };
+    try {
+      const result = await writeWithRetry(this.o.writer, await compressRequest(builder.raw()), retry);
+      span.setAttribute('collector.result', result.kind);
+      if (result.kind === 'retryable') {
+        // Stopping or the transport is gone: the broker redelivers these messages.
+        m.writeErrors.inc({ kind: 'retryable' });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: result.error });
+        return [];
+      }
+      if (result.kind === 'success') {
+        m.writeSeconds.observe((performance.now() - t0) / 1000);
+        m.batchMessages.observe(entries.length);
+        m.batchSamples.observe(builder.samples);
+        this.countWritten(entries);
+        return entries;
+      }
+      m.writeErrors.inc({ kind: 'permanent' });
+      span.setStatus({ code: SpanStatusCode.ERROR, message: result.error });
+      this.log.warn(
+        { err: result.error, messages: entries.length },
+        'VictoriaMetrics refused a request; bisecting',
+      );
+      const refused = await bisectRejected(
+        entries.length,
+        (ix) => compressRequest(builder.slice(ix.map((i) => (entries[i] as Entry<H>).range))),
+        (c) => writeWithRetry(this.o.writer, c, retry),
+      );
+      const bad = new Set(refused.rejected);
+      const stored = entries.filter((_, i) => !bad.has(i));
+      this.countWritten(stored);
+      for (const i of refused.rejected) {
+        this.reject(rejected, (entries[i] as Entry<H>).message, {
+          reason: 'vm_rejected',
+          detail: refused.errors.get(i) ?? 'rejected',
+        });
+      }
+      return stored;
+    } finally {
+      span.end();
+    }
+  }
+
+  /** Counted per request, not per message: prom-client's label lookup is not free at 10 k msg/s. */
+  private countWritten(entries: readonly Entry<unknown>[]): void {
+    if (entries.length === 0) return;
+    const m = this.o.metrics;
+    const nowS = Date.now() / 1000;
+    let samples = 0;
+    for (const e of entries) {
+      samples += e.samples;
+      m.ingestLag.observe(Math.max(0, nowS - e.endUnixS));
+    }
+    m.samplesWritten.inc(samples);
+    m.messagesWritten.inc(entries.length);
+  }
+
+  /** Counted and logged where it is decided; the transport dead-letters it with the reason. */
+  private reject<H>(rejected: RejectedMessage<H>[], msg: InboundMessage<H>, r: Rejection): void {
+    this.o.metrics.rejected.inc({ reason: r.reason });
+    this.log.warn(
+      {
+        messageId: msg.messageId,
+        routingKey: msg.routingKey,
+        userId: msg.userId,
+        reason: r.reason,
+        detail: r.detail,
+      },
+      'message dead-lettered',
+    );
+    rejected.push({ message: msg, rejection: { reason: r.reason, detail: r.detail } });
+  }
+}
