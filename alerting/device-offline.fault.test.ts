@@ -12,10 +12,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { replayVmalert, startAlertmanager, startVmalert } from '@energy/lib/services/monitoring';
+import { POWER_SERIES, SERIES_LABELS } from '@energy/lib/series';
 import { startVictoriaMetrics } from '@energy/lib/services/victoria-metrics';
 import {
   freePort,
   monitoringDir,
+  readingLine,
   renderAlertmanagerConfig,
   rulesDir,
   tempDir,
@@ -63,13 +65,15 @@ test('a silent device reaches the household receiver as DeviceOffline; a reporti
     const now = Math.floor(Date.now() / 60_000) * 60;
     const lines: string[] = [];
     for (let t = now - 40 * 60; t <= now; t += 60) {
-      lines.push(`energy_socket_power_watts{household="h-test",device="d-alive",socket="0"} 42 ${t * 1000}`);
+      lines.push(
+        readingLine(POWER_SERIES, { household: 'h-test', device: 'd-alive', socket: 0 }, 42, t * 1000),
+      );
       if (t <= now - 20 * 60) {
         lines.push(
-          `energy_socket_power_watts{household="h-test",device="d-silent",socket="0"} 7 ${t * 1000}`,
+          readingLine(POWER_SERIES, { household: 'h-test', device: 'd-silent', socket: 0 }, 7, t * 1000),
         );
         lines.push(
-          `energy_socket_power_watts{household="h-test",device="d-silent",socket="1"} 9 ${t * 1000}`,
+          readingLine(POWER_SERIES, { household: 'h-test', device: 'd-silent', socket: 1 }, 9, t * 1000),
         );
       }
     }
@@ -131,10 +135,14 @@ test('a silent device reaches the household receiver as DeviceOffline; a reporti
     assert.equal(call.body.receiver, 'households');
     const offline = call.body.alerts.filter((a) => a.labels.alertname === 'DeviceOffline');
     assert.deepEqual(
-      offline.map((a) => [a.status, a.labels.household, a.labels.device]),
+      offline.map((a) => [a.status, a.labels[SERIES_LABELS.household], a.labels[SERIES_LABELS.device]]),
       [['firing', 'h-test', 'd-silent']],
     );
-    assert.ok(!calls.some((c) => c.url === '/operators' && c.body.alerts.some((a) => a.labels.household)));
+    assert.ok(
+      !calls.some(
+        (c) => c.url === '/operators' && c.body.alerts.some((a) => a.labels[SERIES_LABELS.household]),
+      ),
+    );
   } finally {
     for (const s of services.reverse()) await s.stop();
     await new Promise<void>((resolve) => hook.close(() => resolve()));

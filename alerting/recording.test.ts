@@ -6,9 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { ENERGY_SERIES, POWER_SERIES, SERIES_LABELS } from '@energy/lib/series';
 import { replayVmalert } from '@energy/lib/services/monitoring';
 import { startVictoriaMetrics } from '@energy/lib/services/victoria-metrics';
-import { freePort, instantQuery, rulesDir, tempDir, type VectorSample } from './test-support.js';
+import { freePort, instantQuery, readingLine, rulesDir, tempDir, type VectorSample } from './test-support.js';
 
 const MINUTE = 60;
 const HOUR = 3600;
@@ -18,23 +19,22 @@ function readings(t0: number): string {
   const lines: string[] = [];
   for (let m = 0; m <= 180; m++) {
     const ts = (t0 + m * MINUTE) * 1000;
-    const series = (socket: string, joules: number) =>
-      lines.push(
-        `energy_socket_energy_joules_total{household="h1",device="d1",socket="${socket}"} ${joules} ${ts}`,
-      );
-    series('0', m * 60_000); // 1 kW
-    series('1', m * 30_000); // 500 W
+    const at = (socket: number) => ({ household: 'h1', device: 'd1', socket });
+    const series = (socket: number, joules: number) =>
+      lines.push(readingLine(ENERGY_SERIES, at(socket), joules, ts));
+    series(0, m * 60_000); // 1 kW
+    series(1, m * 30_000); // 500 W
     // 1 kW, but the device rebooted at minute 90 and its counter restarted
     // from 0: the minute 89→90 is lost, the rest counts.
-    series('2', m < 90 ? m * 60_000 : (m - 90) * 60_000);
-    lines.push(`energy_socket_power_watts{household="h1",device="d1",socket="0"} 1000 ${ts}`);
-    lines.push(`energy_socket_power_watts{household="h1",device="d1",socket="1"} 500 ${ts}`);
+    series(2, m < 90 ? m * 60_000 : (m - 90) * 60_000);
+    lines.push(readingLine(POWER_SERIES, at(0), 1000, ts));
+    lines.push(readingLine(POWER_SERIES, at(1), 500, ts));
   }
   return lines.join('\n');
 }
 
 function valueOf(result: VectorSample[], socket?: string): number {
-  const sample = result.find((s) => socket === undefined || s.metric.socket === socket);
+  const sample = result.find((s) => socket === undefined || s.metric[SERIES_LABELS.socket] === socket);
   assert.ok(sample, `no sample for socket ${socket}`);
   return Number(sample.value[1]);
 }
@@ -84,7 +84,7 @@ test('hourly energy recording rules give exact kWh per UTC hour on VictoriaMetri
       assert.ok(Math.abs(valueOf(sockets, '2') - rebooted) < 1e-9, `hour ${hour} socket 2`);
       const household = await instantQuery(vmUrl, perHousehold, at);
       assert.ok(Math.abs(valueOf(household) - (1.5 + rebooted)) < 1e-9, `hour ${hour} household`);
-      assert.equal(household[0]?.metric.household, 'h1');
+      assert.equal(household[0]?.metric[SERIES_LABELS.household], 'h1');
     }
 
     // One point per hour, no partial hours in between: a day's total is the

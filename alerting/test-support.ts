@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SERIES_LABELS } from '@energy/lib/series';
 
 export const repoRoot = new URL('../', import.meta.url).pathname;
 export const monitoringDir = join(repoRoot, 'compose/monitoring');
@@ -32,6 +33,21 @@ export interface Service {
 
 /** The launcher's own renderer of compose/monitoring/alertmanager.yml.tmpl: tests render it the same way. */
 export { renderAlertmanagerConfig, type AlertmanagerTemplateVars } from '@energy/compose/alertmanager-config';
+
+/**
+ * One sample of a reading series (POWER_SERIES or ENERGY_SERIES) as a line of
+ * Prometheus text for /api/v1/import/prometheus, labelled as the collector
+ * labels it: the rules under test then see what production stores.
+ */
+export function readingLine(
+  series: string,
+  at: { readonly household: string; readonly device: string; readonly socket: number },
+  value: number,
+  timestampMs: number,
+): string {
+  const L = SERIES_LABELS;
+  return `${series}{${L.household}="${at.household}",${L.device}="${at.device}",${L.socket}="${at.socket}"} ${value} ${timestampMs}`;
+}
 
 export interface VectorSample {
   readonly metric: Record<string, string>;
