@@ -1,10 +1,11 @@
 import type { Logger } from '@energy/lib/logger';
 import type { AccessTokens } from './auth/access-tokens.js';
+import type { Caller } from './core/accounts/callers.js';
 import type { LoginThrottle } from './auth/login-throttle.js';
 import type { ApiMetrics } from './metrics.js';
 import type { SeriesReader } from './core/readings/series-reader.js';
 import type { VmClient } from './vm/vm-client.js';
-import type { AccountsStore, Role } from './store/accounts-store.js';
+import type { AccountsStore } from './store/accounts-store.js';
 import type { BrokerAdmin } from './broker/broker-admin.js';
 import type { GrafanaProvisioner } from './grafana/grafana-provisioner.js';
 
@@ -29,10 +30,5 @@ export interface AppDeps {
   readonly now?: () => Date;
 }
 
-export interface AuthState {
-  readonly userId: string;
-  readonly householdId: string;
-  readonly role: Role;
-  /** True for household API tokens: read-only. */
-  readonly apiToken: boolean;
-}
+/** The authenticated caller a route sees (core/accounts/callers.ts resolves it). */
+export type AuthState = Caller;
