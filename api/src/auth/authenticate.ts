@@ -1,21 +1,14 @@
 import type { Context, Next } from 'koa';
-import { API_TOKEN_PREFIX } from '../core/accounts/api-tokens.js';
+import { callerFromApiToken, callerFromClaims } from '../core/accounts/callers.js';
+import { roleAllows } from '../core/accounts/roles.js';
 import type { AppDeps, AuthState } from '../deps.js';
 import { ApiError } from '../errors.js';
 import type { Role } from '../store/accounts-store.js';
-import { sha256 } from './secrets.js';
 
-/**
- * Resolves the caller from a Bearer access JWT. The membership is read on
- * every request, so a removed member or a disabled account loses access at
- * once, not when the token expires.
- */
+/** The caller of a Bearer access JWT, or undefined (core/accounts/callers.ts decides). */
 export async function authFromJwt(deps: AppDeps, ctx: Context): Promise<AuthState | undefined> {
   const claims = await deps.tokens.verify(ctx.req);
-  if (!claims) return undefined;
-  const [user, m] = await Promise.all([deps.store.userById(claims.sub), deps.store.membershipOf(claims.sub)]);
-  if (!user || user.disabled || !m || m.householdId !== claims.hh) return undefined;
-  return { userId: user.id, householdId: m.householdId, role: m.role, apiToken: false };
+  return claims && callerFromClaims(deps, claims);
 }
 
 /** A household API token as Bearer or as the password of basic auth (Grafana, promtool). */
@@ -27,9 +20,7 @@ export async function authFromApiToken(deps: AppDeps, ctx: Context): Promise<Aut
     const decoded = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8');
     token = decoded.slice(decoded.indexOf(':') + 1);
   }
-  if (!token?.startsWith(API_TOKEN_PREFIX)) return undefined;
-  const t = await deps.store.apiTokenByHash(sha256(token));
-  return t && { userId: `token:${t.id}`, householdId: t.householdId, role: 'viewer', apiToken: true };
+  return token === undefined ? undefined : callerFromApiToken(deps, token);
 }
 
 export function requireUser(deps: AppDeps) {
@@ -51,13 +42,11 @@ export function requireReader(deps: AppDeps) {
   };
 }
 
-const RANK: Record<Role, number> = { viewer: 0, member: 1, owner: 2 };
-
-/** Viewers only read; members change devices and settings; owners manage people and delete. */
+/** Refuses callers whose role is below `min` (core/accounts/roles.ts). */
 export function requireRole(min: Role) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const auth = ctx.state.auth as AuthState | undefined;
-    if (!auth || RANK[auth.role] < RANK[min]) throw new ApiError('forbidden');
+    if (!auth || !roleAllows(auth.role, min)) throw new ApiError('forbidden');
     await next();
   };
 }
