@@ -1,12 +1,12 @@
 import { newId, newSecret, sha256 } from '../../auth/secrets.js';
 import { ApiError } from '../../errors.js';
-import type { AccountsStore, ApiToken } from '../../store/accounts-store.js';
+import type { ApiToken, HouseholdStore } from '../../store/accounts-store.js';
 
 /** Household API tokens start with this, so a Bearer value tells a token from a JWT without a lookup. */
 export const API_TOKEN_PREFIX = 'emt_';
 
 export interface ApiTokenDeps {
-  readonly store: Pick<AccountsStore, 'apiTokens' | 'createApiToken' | 'deleteApiToken'>;
+  readonly store: Pick<HouseholdStore, 'apiTokens' | 'createApiToken' | 'deleteApiToken'>;
   readonly now: () => Date;
 }
 

@@ -1,6 +1,6 @@
 import type { AccessClaims } from '../../auth/access-tokens.js';
 import { sha256 } from '../../auth/secrets.js';
-import type { AccountsStore, Role } from '../../store/accounts-store.js';
+import type { AccountStore, HouseholdStore, Role } from '../../store/accounts-store.js';
 import { API_TOKEN_PREFIX } from './api-tokens.js';
 
 /** Who is calling: an account in its household with its role, or a household's read-only token. */
@@ -19,7 +19,7 @@ export interface Caller {
  * the account's is refused.
  */
 export async function callerFromClaims(
-  deps: { readonly store: Pick<AccountsStore, 'userById' | 'membershipOf'> },
+  deps: { readonly store: Pick<AccountStore, 'userById'> & Pick<HouseholdStore, 'membershipOf'> },
   claims: AccessClaims,
 ): Promise<Caller | undefined> {
   const [user, m] = await Promise.all([deps.store.userById(claims.sub), deps.store.membershipOf(claims.sub)]);
@@ -29,7 +29,7 @@ export async function callerFromClaims(
 
 /** The household behind an API token, as a viewer; anything not shaped like one is not looked up. */
 export async function callerFromApiToken(
-  deps: { readonly store: Pick<AccountsStore, 'apiTokenByHash'> },
+  deps: { readonly store: Pick<HouseholdStore, 'apiTokenByHash'> },
   token: string,
 ): Promise<Caller | undefined> {
   if (!token.startsWith(API_TOKEN_PREFIX)) return undefined;

@@ -1,7 +1,7 @@
 import { hashPassword } from '../../auth/passwords.js';
 import { newId, newSecret, sha256 } from '../../auth/secrets.js';
 import { ApiError } from '../../errors.js';
-import type { AccountsStore, Role, User } from '../../store/accounts-store.js';
+import type { AccountStore, HouseholdStore, Role, User } from '../../store/accounts-store.js';
 import { checkNewPassword } from './new-password.js';
 import { issueSession, type Session, type SessionDeps } from './sessions.js';
 
@@ -10,7 +10,7 @@ export const INVITE_HOURS = 72;
 export type InvitedRole = Exclude<Role, 'owner'>;
 
 export interface InviteDeps {
-  readonly store: Pick<AccountsStore, 'createInvite'>;
+  readonly store: Pick<HouseholdStore, 'createInvite'>;
   readonly now: () => Date;
 }
 
@@ -28,7 +28,8 @@ export async function createInvite(
 
 export interface AcceptInviteDeps extends SessionDeps {
   readonly store: SessionDeps['store'] &
-    Pick<AccountsStore, 'inviteByHash' | 'userByEmail' | 'markInviteUsed' | 'createUser' | 'addMembership'>;
+    Pick<HouseholdStore, 'inviteByHash' | 'markInviteUsed' | 'addMembership'> &
+    Pick<AccountStore, 'userByEmail' | 'createUser'>;
 }
 
 const INVALID_INVITE = 'The invite is not valid or was already used';

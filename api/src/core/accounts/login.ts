@@ -1,6 +1,6 @@
 import { dummyHash, verifyPassword } from '../../auth/passwords.js';
 import { ApiError } from '../../errors.js';
-import type { AccountsStore } from '../../store/accounts-store.js';
+import type { AccountStore } from '../../store/accounts-store.js';
 import { issueSession, type Session, type SessionDeps } from './sessions.js';
 
 /** Why a login was refused: the `reason` label of api_login_failures_total. */
@@ -15,7 +15,7 @@ export interface Throttle {
 }
 
 export interface LoginDeps extends SessionDeps {
-  readonly store: SessionDeps['store'] & Pick<AccountsStore, 'userByEmail'>;
+  readonly store: SessionDeps['store'] & Pick<AccountStore, 'userByEmail'>;
   readonly throttle: Throttle;
   readonly onFailure: (reason: LoginFailure) => void;
 }

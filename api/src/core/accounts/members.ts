@@ -1,5 +1,5 @@
 import { ApiError } from '../../errors.js';
-import type { AccountsStore, Role } from '../../store/accounts-store.js';
+import type { AccountStore, HouseholdStore, Role } from '../../store/accounts-store.js';
 
 export interface MemberView {
   readonly userId: string;
@@ -9,16 +9,8 @@ export interface MemberView {
 }
 
 export interface MemberDeps {
-  readonly store: Pick<
-    AccountsStore,
-    | 'members'
-    | 'removeMembership'
-    | 'membershipOf'
-    | 'setRole'
-    | 'setUserDisabled'
-    | 'revokeUserSessions'
-    | 'userById'
-  >;
+  readonly store: Pick<HouseholdStore, 'members' | 'removeMembership' | 'membershipOf' | 'setRole'> &
+    Pick<AccountStore, 'setUserDisabled' | 'revokeUserSessions' | 'userById'>;
   readonly now: () => Date;
 }
 

@@ -1,9 +1,9 @@
 import { ApiError } from '../../errors.js';
-import type { AccountsStore, Household, Role, User } from '../../store/accounts-store.js';
+import type { AccountStore, Household, HouseholdStore, Role, User } from '../../store/accounts-store.js';
 
 /** Who the caller is: their account, their household and their role in it (GET /me). */
 export async function profile(
-  deps: { readonly store: Pick<AccountsStore, 'userById' | 'householdById'> },
+  deps: { readonly store: Pick<AccountStore, 'userById'> & Pick<HouseholdStore, 'householdById'> },
   caller: { userId: string; householdId: string; role: Role },
 ): Promise<{ user: User; household: Household; role: Role }> {
   const [user, household] = await Promise.all([

@@ -1,7 +1,7 @@
 import { hashPassword } from '../../auth/passwords.js';
 import { newId } from '../../auth/secrets.js';
 import { ApiError } from '../../errors.js';
-import type { AccountsStore, Household, User } from '../../store/accounts-store.js';
+import type { AccountStore, Household, HouseholdStore, User } from '../../store/accounts-store.js';
 import { isCurrency, isTimeZone } from '../households/household-fields.js';
 import { checkNewPassword } from './new-password.js';
 import { issueSession, type Session, type SessionDeps } from './sessions.js';
@@ -9,7 +9,8 @@ import { issueSession, type Session, type SessionDeps } from './sessions.js';
 export const DEFAULT_TIME_ZONE = 'UTC';
 export const DEFAULT_CURRENCY = 'EUR';
 
-export type OwnerStore = Pick<AccountsStore, 'createHousehold' | 'createUser' | 'addMembership'>;
+export type OwnerStore = Pick<HouseholdStore, 'createHousehold' | 'addMembership'> &
+  Pick<AccountStore, 'createUser'>;
 
 export interface NewOwner {
   readonly email: string;
@@ -42,7 +43,7 @@ export async function createOwner(
 }
 
 export interface RegistrationDeps extends SessionDeps {
-  readonly store: SessionDeps['store'] & OwnerStore & Pick<AccountsStore, 'userByEmail'>;
+  readonly store: SessionDeps['store'] & OwnerStore & Pick<AccountStore, 'userByEmail'>;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { AccessClaims } from '../../auth/access-tokens.js';
 import { ACCESS_TOKEN_SECONDS } from '../../auth/access-tokens.js';
 import { newId, newSecret, sha256 } from '../../auth/secrets.js';
 import { ApiError } from '../../errors.js';
-import type { AccountsStore } from '../../store/accounts-store.js';
+import type { AccountStore, HouseholdStore } from '../../store/accounts-store.js';
 
 export const REFRESH_TOKEN_DAYS = 30;
 
@@ -15,14 +15,10 @@ export interface Session {
 
 export interface SessionDeps {
   readonly store: Pick<
-    AccountsStore,
-    | 'createRefreshToken'
-    | 'refreshTokenByHash'
-    | 'markRefreshTokenUsed'
-    | 'revokeFamily'
-    | 'userById'
-    | 'membershipOf'
-  >;
+    AccountStore,
+    'createRefreshToken' | 'refreshTokenByHash' | 'markRefreshTokenUsed' | 'revokeFamily' | 'userById'
+  > &
+    Pick<HouseholdStore, 'membershipOf'>;
   /** Signs access JWTs (AccessTokens). */
   readonly tokens: { sign(claims: AccessClaims): string };
   readonly now: () => Date;
@@ -71,7 +67,7 @@ export async function refreshSession(deps: SessionDeps, refreshToken: string): P
 
 /** Logout: ends the family of the refresh token; an unknown token is not an error (nothing to end). */
 export async function endSession(
-  deps: Pick<SessionDeps, 'now'> & { store: Pick<AccountsStore, 'refreshTokenByHash' | 'revokeFamily'> },
+  deps: Pick<SessionDeps, 'now'> & { store: Pick<AccountStore, 'refreshTokenByHash' | 'revokeFamily'> },
   refreshToken: string,
 ): Promise<void> {
   const t = await deps.store.refreshTokenByHash(sha256(refreshToken));

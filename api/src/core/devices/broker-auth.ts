@@ -1,10 +1,10 @@
 import { READINGS_EXCHANGE, parseDeviceUsername } from '@energy/lib/defaults';
 import { isGatewayUsername } from '@energy/lib/fleet-manifest';
 import { sameHash, sha256 } from '../../auth/secrets.js';
-import type { AccountsStore } from '../../store/accounts-store.js';
+import type { DeviceStore } from '../../store/accounts-store.js';
 
 /** What broker auth reads: devices and gateways, nothing else. */
-export type PrincipalStore = Pick<AccountsStore, 'device' | 'gateway'>;
+export type PrincipalStore = Pick<DeviceStore, 'device' | 'gateway'>;
 
 export type Decision = 'allow' | 'deny';
 

@@ -1,5 +1,5 @@
 import { ApiError } from '../../errors.js';
-import type { AccountsStore } from '../../store/accounts-store.js';
+import type { DeviceStore } from '../../store/accounts-store.js';
 
 /** A device's alert settings, read by the alert intake (core/notifications). */
 export interface DeviceAlertSettings {
@@ -13,7 +13,7 @@ export interface DeviceAlertSettings {
 export const MAX_OFFLINE_GRACE_MINUTES = 10_080;
 
 export async function setDeviceAlerts(
-  deps: { readonly store: Pick<AccountsStore, 'setDeviceAlerts'> },
+  deps: { readonly store: Pick<DeviceStore, 'setDeviceAlerts'> },
   householdId: string,
   deviceId: string,
   a: DeviceAlertSettings,

@@ -1,7 +1,7 @@
 import { deviceUsername } from '@energy/lib/defaults';
 import { newId, newSecret, sha256 } from '../../auth/secrets.js';
 import { ApiError } from '../../errors.js';
-import type { AccountsStore } from '../../store/accounts-store.js';
+import type { DeviceStore } from '../../store/accounts-store.js';
 
 /** What a Pi needs to publish: where the broker is and its own login. The password is shown once. */
 export interface DeviceCredentials {
@@ -11,7 +11,7 @@ export interface DeviceCredentials {
 }
 
 export interface DeviceCreationDeps {
-  readonly store: Pick<AccountsStore, 'device' | 'createDevice'>;
+  readonly store: Pick<DeviceStore, 'device' | 'createDevice'>;
   /** The AMQP URL devices are told to connect to. */
   readonly brokerUrl: string;
   readonly now: () => Date;

@@ -1,5 +1,5 @@
 import { ApiError } from '../../errors.js';
-import type { AccountsStore, Device } from '../../store/accounts-store.js';
+import type { Device, DeviceStore } from '../../store/accounts-store.js';
 
 /** When each device of a household last reported, by device id (the readings side answers it). */
 export type LastSeen = (householdId: string) => Promise<ReadonlyMap<string, Date>>;
@@ -11,7 +11,7 @@ export interface ListedDevice {
 
 /** The household's devices with their last report; lastSeen is a nicety that may be missing. */
 export async function listDevices(
-  deps: { readonly store: Pick<AccountsStore, 'devices'>; readonly lastSeen: LastSeen },
+  deps: { readonly store: Pick<DeviceStore, 'devices'>; readonly lastSeen: LastSeen },
   householdId: string,
 ): Promise<ListedDevice[]> {
   const list = await deps.store.devices(householdId);
@@ -25,7 +25,7 @@ export async function listDevices(
 }
 
 export async function deviceOf(
-  deps: { readonly store: Pick<AccountsStore, 'device'> },
+  deps: { readonly store: Pick<DeviceStore, 'device'> },
   householdId: string,
   deviceId: string,
 ): Promise<Device> {

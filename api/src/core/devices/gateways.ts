@@ -1,5 +1,5 @@
 import { ApiError } from '../../errors.js';
-import type { AccountsStore } from '../../store/accounts-store.js';
+import type { DeviceStore } from '../../store/accounts-store.js';
 
 /**
  * The broker usernames `<household>.<device>` a gateway principal may
@@ -7,7 +7,7 @@ import type { AccountsStore } from '../../store/accounts-store.js';
  * the collector asks for them to check each message's routing key.
  */
 export async function gatewayDevices(
-  deps: { readonly store: Pick<AccountsStore, 'gateway'> },
+  deps: { readonly store: Pick<DeviceStore, 'gateway'> },
   name: string,
 ): Promise<readonly string[]> {
   const g = await deps.store.gateway(name);

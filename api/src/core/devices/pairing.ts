@@ -1,6 +1,6 @@
 import { newPairingCode, sha256 } from '../../auth/secrets.js';
 import { ApiError } from '../../errors.js';
-import type { AccountsStore } from '../../store/accounts-store.js';
+import type { DeviceStore } from '../../store/accounts-store.js';
 import { createDevice, type DeviceCreationDeps, type DeviceCredentials } from './device-credentials.js';
 
 export const PAIRING_CODE_MINUTES = 10;
@@ -8,7 +8,7 @@ export const PAIRING_CODE_MINUTES = 10;
 export const DEFAULT_PAIRED_NAME = 'Raspberry Pi';
 
 export interface PairingDeps extends DeviceCreationDeps {
-  readonly store: DeviceCreationDeps['store'] & Pick<AccountsStore, 'createPairingCode' | 'takePairingCode'>;
+  readonly store: DeviceCreationDeps['store'] & Pick<DeviceStore, 'createPairingCode' | 'takePairingCode'>;
 }
 
 /** A short code the portal shows and a person types on the Pi; only its hash is kept. */

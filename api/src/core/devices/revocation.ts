@@ -1,11 +1,11 @@
 import { deviceUsername } from '@energy/lib/defaults';
 import { ApiError } from '../../errors.js';
-import type { AccountsStore } from '../../store/accounts-store.js';
+import type { DeviceStore } from '../../store/accounts-store.js';
 import type { BrokerConnections } from '../households/household-deletion.js';
 import type { Warnings } from '../households/warnings.js';
 
 export interface RevocationDeps {
-  readonly store: Pick<AccountsStore, 'deleteDevice'>;
+  readonly store: Pick<DeviceStore, 'deleteDevice'>;
   readonly broker?: BrokerConnections | undefined;
   readonly log: Warnings;
 }

@@ -1,5 +1,5 @@
 import { ApiError } from '../../errors.js';
-import type { AccountsStore, SocketInfo, SocketRole } from '../../store/accounts-store.js';
+import type { DeviceStore, SocketInfo, SocketRole } from '../../store/accounts-store.js';
 
 /**
  * A socket measures one appliance; a house meter measures the whole house,
@@ -18,7 +18,7 @@ export function parseSocketNumber(raw: string): number {
 
 /** Names a socket of one of the household's devices and says what it measures (a socket unless told). */
 export async function nameSocket(
-  deps: { readonly store: Pick<AccountsStore, 'setSocket'> },
+  deps: { readonly store: Pick<DeviceStore, 'setSocket'> },
   householdId: string,
   deviceId: string,
   socket: number,

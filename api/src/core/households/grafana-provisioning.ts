@@ -6,7 +6,7 @@ import {
   type GrafanaProvisioner,
 } from '../../grafana/grafana-provisioner.js';
 import { householdPriceAt } from '../readings/tariff.js';
-import type { AccountsStore } from '../../store/accounts-store.js';
+import type { HouseholdStore } from '../../store/accounts-store.js';
 import { API_TOKEN_PREFIX } from '../accounts/api-tokens.js';
 import type { Warnings } from './warnings.js';
 
@@ -14,7 +14,7 @@ import type { Warnings } from './warnings.js';
 export const GRAFANA_TOKEN_NAME = 'grafana';
 
 export interface GrafanaProvisioningDeps {
-  readonly store: Pick<AccountsStore, 'householdById' | 'apiTokens' | 'createApiToken' | 'deleteApiToken'>;
+  readonly store: Pick<HouseholdStore, 'householdById' | 'apiTokens' | 'createApiToken' | 'deleteApiToken'>;
   readonly grafana: GrafanaProvisioner;
   readonly log: Warnings;
   readonly now: () => Date;

@@ -1,6 +1,6 @@
 import { deviceUsername } from '@energy/lib/defaults';
 import type { GrafanaProvisioner } from '../../grafana/grafana-provisioner.js';
-import type { AccountsStore, HouseholdDeletion } from '../../store/accounts-store.js';
+import type { AccountsStore, DeviceStore, HouseholdDeletion } from '../../store/accounts-store.js';
 import type { Warnings } from './warnings.js';
 
 /** The time-series store's side of a deletion: every series of the household (VmClient). */
@@ -14,7 +14,8 @@ export interface BrokerConnections {
 }
 
 export interface HouseholdDeletionDeps {
-  readonly store: Pick<AccountsStore, 'devices' | 'deleteHousehold'>;
+  /** Deleting a household spans every record kind: the composite store does it in one go. */
+  readonly store: Pick<DeviceStore, 'devices'> & Pick<AccountsStore, 'deleteHousehold'>;
   readonly series: SeriesDeletion;
   readonly grafana: Pick<GrafanaProvisioner, 'configured' | 'deleteHousehold'>;
   readonly broker?: BrokerConnections | undefined;

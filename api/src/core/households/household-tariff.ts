@@ -1,13 +1,13 @@
 import { ApiError } from '../../errors.js';
 import { tariffOf, tariffProblem, type Tariff } from '../readings/tariff.js';
-import type { AccountsStore } from '../../store/accounts-store.js';
+import type { HouseholdStore } from '../../store/accounts-store.js';
 
 export interface HouseholdTariff {
   readonly currency: string | undefined;
   readonly tariff: Tariff;
 }
 
-type TariffStore = Pick<AccountsStore, 'householdById' | 'updateHousehold'>;
+type TariffStore = Pick<HouseholdStore, 'householdById' | 'updateHousehold'>;
 
 /** The household's tariff, or the default price when none was set. */
 export async function householdTariff(

@@ -1,5 +1,10 @@
 import { newId } from '../../auth/secrets.js';
-import type { AccountsStore, Notification } from '../../store/accounts-store.js';
+import type {
+  DeviceStore,
+  HouseholdStore,
+  Notification,
+  NotificationStore,
+} from '../../store/accounts-store.js';
 
 /** One alert of an Alertmanager webhook body, as much of it as the intake reads. */
 export interface AlertmanagerAlert {
@@ -21,7 +26,9 @@ export const MAX_ALERTS_PER_CALL = 1000;
 const MAX_SUMMARY = 500;
 
 export interface AlertIntakeDeps {
-  readonly store: Pick<AccountsStore, 'householdById' | 'device' | 'addNotification'>;
+  readonly store: Pick<HouseholdStore, 'householdById'> &
+    Pick<DeviceStore, 'device'> &
+    Pick<NotificationStore, 'addNotification'>;
   readonly now: () => Date;
   readonly onOutcome: (outcome: AlertOutcome) => void;
 }
