@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
+import { POWER_SERIES } from '@energy/lib/series';
 import { freePort, processAlive as alive } from '@energy/lib/services/index';
 import { REPO_ROOT } from './repo-paths.js';
 
@@ -146,9 +147,7 @@ test('the stack starts healthy, carries readings, and SIGTERM leaves no process 
       // The fleet backfills an hour: readings reach VictoriaMetrics through the broker and the collector.
       const series = await until('readings in VictoriaMetrics', 120_000, async () => {
         await fetch(url('VM_PORT', '/internal/force_flush'));
-        const res = await fetch(
-          url('VM_PORT', '/api/v1/query?query=count(energy_socket_power_watts)&nocache=1'),
-        );
+        const res = await fetch(url('VM_PORT', `/api/v1/query?query=count(${POWER_SERIES})&nocache=1`));
         const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
         const n = Number(body.data.result[0]?.value[1] ?? 0);
         return n > 0 ? n : undefined;

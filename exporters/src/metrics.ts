@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ENERGY_SERIES, POWER_SERIES, SERIES_LABELS } from '@energy/lib/series';
 
 /** Every metric of the exporter (daemon and fleet), declared once on one registry. */
 export function createExporterMetrics(registry = new Registry()) {
@@ -7,15 +8,15 @@ export function createExporterMetrics(registry = new Registry()) {
   return {
     registry,
     power: new Gauge({
-      name: 'energy_socket_power_watts',
+      name: POWER_SERIES,
       help: 'Active power of a socket at the last sample, watts.',
-      labelNames: ['socket'],
+      labelNames: [SERIES_LABELS.socket],
       registers: r,
     }),
     energy: new Counter({
-      name: 'energy_socket_energy_joules_total',
+      name: ENERGY_SERIES,
       help: 'Energy through a socket since this exporter boot, joules.',
-      labelNames: ['socket'],
+      labelNames: [SERIES_LABELS.socket],
       registers: r,
     }),
     readErrors: new Counter({

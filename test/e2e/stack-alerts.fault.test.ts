@@ -45,6 +45,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readConfig } from '@energy/lib/config';
+import { SERIES_LABELS } from '@energy/lib/series';
 import type { SupervisedProcess } from '@energy/lib/services/index';
 import { freePort } from '@energy/lib/services/ports';
 import { stackComponents, type StackContext } from '@energy/compose/components';
@@ -273,7 +274,8 @@ test(
 
     // Both devices' readings went daemon → broker → collector → VM, and the
     // households' vmalert recorded them: the series DeviceOffline watches.
-    const recorded = `household_device:energy_socket_power_watts:count{household="${household}",device=~"${silentId}|${mutedId}"}`;
+    const L = SERIES_LABELS;
+    const recorded = `household_device:energy_socket_power_watts:count{${L.household}="${household}",${L.device}=~"${silentId}|${mutedId}"}`;
     await poll('both devices recorded by vmalert-households', 6 * MINUTE, async () => {
       const r = await query(vmUrl, `last_over_time(${recorded}[10m])`);
       return r.length === 2 ? true : undefined;
