@@ -8,6 +8,7 @@ import { traceRequests } from './http/tracing.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { deviceRoutes } from './routes/device-routes.js';
 import { householdRoutes } from './routes/household-routes.js';
+import { notificationRoutes } from './routes/notification-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
 import { portalRoutes } from './routes/portal-routes.js';
 import { prometheusRoutes } from './routes/prometheus-routes.js';
@@ -30,6 +31,7 @@ export function buildApp(deps: AppDeps): Koa {
   householdRoutes(router, deps);
   deviceRoutes(router, deps);
   readingRoutes(router, deps);
+  notificationRoutes(router, deps);
   prometheusRoutes(router, deps);
   opsRoutes(router, deps);
   portalRoutes(router, deps);

@@ -9,7 +9,7 @@ import { buildApp } from './app.js';
 import { sha256 } from './auth/secrets.js';
 import { BrokerAuth } from './core/devices/broker-auth.js';
 import { DEMO_EMAIL, seed } from './fleet-seed.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { SqliteStore } from './store/sqlite/index.js';
 import { testDeps } from './test-support/test-deps.js';
 
 test('the seed is idempotent: demo password reset, data and gateway password kept', async () => {

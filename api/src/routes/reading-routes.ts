@@ -91,20 +91,4 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
     const { hh, names } = await context(deps, ctx);
     ctx.body = await standbyView(deps.series, hh, names, nowMs());
   });
-
-  router.get('/api/v1/notifications', user, async (ctx: Context) => {
-    const a = authOf(ctx);
-    const list = await deps.store.notifications(a.householdId, 100);
-    ctx.body = {
-      notifications: list.map((n) => ({
-        id: n.id,
-        device: n.deviceId,
-        alertname: n.alertname,
-        status: n.status,
-        summary: n.summary,
-        startsAt: n.startsAt.toISOString(),
-        receivedAt: n.receivedAt.toISOString(),
-      })),
-    };
-  });
 }

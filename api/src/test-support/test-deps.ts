@@ -10,7 +10,7 @@ import type { AppDeps } from '../deps.js';
 import { createMetrics } from '../metrics.js';
 import { VmClient } from '../vm/vm-client.js';
 import { VmSeriesReader } from '../vm/vm-series-reader.js';
-import { SqliteStore } from '../store/sqlite-store.js';
+import { SqliteStore } from '../store/sqlite/index.js';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789-0123456789-0123456789';
 
