@@ -9,6 +9,15 @@ export const POWER_SERIES = 'energy_socket_power_watts';
 /** A socket's energy counter in joules (counter; resets on a new boot). */
 export const ENERGY_SERIES = 'energy_socket_energy_joules_total';
 
+/**
+ * A device's completeness watermark (gauge, labels household and device):
+ * every reading of the device whose interval ends at or before this Unix
+ * time is stored. The collector writes it from what the exporter reports of
+ * its outbox; the API makes a past bucket final only when every device of
+ * the household is complete past the bucket's end.
+ */
+export const COMPLETENESS_SERIES = 'energy_device_complete_until_seconds';
+
 /** The labels every reading series carries, in the collector's write order. */
 export const SERIES_LABELS = {
   household: 'household',
