@@ -5,6 +5,7 @@ import {
   decodeReadingBatch,
   encodeReadingBatch,
   ReadingBatchDecodeError,
+  withCompleteUntil,
   type ReadingBatch,
 } from './reading-batch.js';
 
@@ -65,4 +66,19 @@ test('garbage and inconsistent batches are decode errors, not crashes', () => {
   // field 5 (power_dw) packed with two values, field 6 (energy_j) with one
   const uneven = new Uint8Array([0x2a, 0x02, 0x01, 0x02, 0x32, 0x01, 0x05]);
   assert.throws(() => decodeReadingBatch(uneven), /power_dw has 2 entries but energy_j has 1/);
+});
+
+test('the completeness watermark: absent unless stated, stated by encoding or by appending to stored bytes', () => {
+  const stored = encodeReadingBatch(typicalBatch());
+  assert.equal(decodeReadingBatch(stored).completeUntilS, undefined, 'an old batch states nothing');
+  const encoded = encodeReadingBatch({ ...typicalBatch(), completeUntilS: 1_795_000_019 });
+  assert.equal(decodeReadingBatch(encoded).completeUntilS, 1_795_000_019);
+  // An outbox states it at publish time on bytes written long ago; a second statement wins.
+  const appended = withCompleteUntil(stored, 1_795_000_020);
+  assert.deepEqual(decodeReadingBatch(appended), { ...typicalBatch(), completeUntilS: 1_795_000_020 });
+  assert.equal(decodeReadingBatch(withCompleteUntil(encoded, 1_795_000_080)).completeUntilS, 1_795_000_080);
+  assert.equal(appended.length - stored.length, 6, 'six bytes a message: 0.1 byte per reading');
+  assert.ok(appended.length / 60 <= 3, `${appended.length} bytes for 60 readings`);
+  assert.throws(() => withCompleteUntil(stored, 0), RangeError);
+  assert.throws(() => withCompleteUntil(stored, 2 ** 32), RangeError);
 });

@@ -19,6 +19,12 @@ export interface ReadingBatch {
   readonly intervalS: number;
   /** Sockets that gave a reading, ascending; a socket with no reading is absent. */
   readonly readings: readonly SocketReading[];
+  /**
+   * The device's completeness watermark as the sender stated it when it
+   * published this batch (the .proto's `complete_until_unix_s` says exactly
+   * what it promises); absent when not stated.
+   */
+  readonly completeUntilS?: number;
 }
 
 export const DEFAULT_INTERVAL_S = 60;
@@ -60,8 +66,35 @@ export function encodeReadingBatch(batch: ReadingBatch): Uint8Array {
       energyJ,
       firstSocket: first,
       missingSockets,
+      completeUntilUnixS: batch.completeUntilS ?? 0,
     }),
   );
+}
+
+/** Field 9 (`complete_until_unix_s`), wire type 0 (varint). */
+const COMPLETE_UNTIL_TAG = (9 << 3) | 0;
+
+/**
+ * States the completeness watermark on an already encoded batch by
+ * appending the field: protobuf takes the last occurrence of a scalar, so
+ * an outbox's stored bytes need no decoding to be republished with the
+ * watermark of the moment (6 bytes for a present-day time).
+ */
+export function withCompleteUntil(body: Uint8Array, completeUntilS: number): Uint8Array {
+  if (!Number.isInteger(completeUntilS) || completeUntilS < 1 || completeUntilS > 0xffffffff) {
+    throw new RangeError(`completeUntilS ${completeUntilS} is not a Unix time in 1..2^32-1`);
+  }
+  const out = new Uint8Array(body.length + 6);
+  out.set(body, 0);
+  let p = body.length;
+  out[p++] = COMPLETE_UNTIL_TAG;
+  let v = completeUntilS;
+  while (v >= 128) {
+    out[p++] = (v % 128) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  out[p++] = v;
+  return out.subarray(0, p);
 }
 
 /** Decodes and checks the batch's shape; value ranges are the collector's to judge. */
@@ -87,11 +120,17 @@ export function decodeReadingBatch(bytes: Uint8Array): ReadingBatch {
     if (missing.has(socket)) continue;
     readings.push({ socket, powerWatts: (msg.powerDw[i] ?? 0) / 10, energyJoules: msg.energyJ[i] ?? 0 });
   }
+  const intervalS = msg.intervalS === 0 ? DEFAULT_INTERVAL_S : msg.intervalS;
+  // Two literals rather than a spread: this runs per message in the collector.
+  if (msg.completeUntilUnixS === 0) {
+    return { bootId: msg.bootId, seq: msg.seq, endUnixS: msg.endUnixS, intervalS, readings };
+  }
   return {
     bootId: msg.bootId,
     seq: msg.seq,
     endUnixS: msg.endUnixS,
-    intervalS: msg.intervalS === 0 ? DEFAULT_INTERVAL_S : msg.intervalS,
+    intervalS,
     readings,
+    completeUntilS: msg.completeUntilUnixS,
   };
 }

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file energy/v1/reading_batch.proto.
  */
 export const file_energy_v1_reading_batch: GenFile = /*@__PURE__*/
-  fileDesc("Ch1lbmVyZ3kvdjEvcmVhZGluZ19iYXRjaC5wcm90bxIJZW5lcmd5LnYxIqcBCgxSZWFkaW5nQmF0Y2gSDwoHYm9vdF9pZBgBIAEoBxILCgNzZXEYAiABKA0SEgoKZW5kX3VuaXhfcxgDIAEoDRISCgppbnRlcnZhbF9zGAQgASgNEhAKCHBvd2VyX2R3GAUgAygNEhAKCGVuZXJneV9qGAYgAygNEhQKDGZpcnN0X3NvY2tldBgHIAEoDRIXCg9taXNzaW5nX3NvY2tldHMYCCADKA1iBnByb3RvMw");
+  fileDesc("Ch1lbmVyZ3kvdjEvcmVhZGluZ19iYXRjaC5wcm90bxIJZW5lcmd5LnYxIsYBCgxSZWFkaW5nQmF0Y2gSDwoHYm9vdF9pZBgBIAEoBxILCgNzZXEYAiABKA0SEgoKZW5kX3VuaXhfcxgDIAEoDRISCgppbnRlcnZhbF9zGAQgASgNEhAKCHBvd2VyX2R3GAUgAygNEhAKCGVuZXJneV9qGAYgAygNEhQKDGZpcnN0X3NvY2tldBgHIAEoDRIXCg9taXNzaW5nX3NvY2tldHMYCCADKA0SHQoVY29tcGxldGVfdW50aWxfdW5peF9zGAkgASgNYgZwcm90bzM");
 
 /**
  * @generated from message energy.v1.ReadingBatch
@@ -89,6 +89,34 @@ export type ReadingBatch = Message<"energy.v1.ReadingBatch"> & {
    * @generated from field: repeated uint32 missing_sockets = 8;
    */
   missingSockets: number[];
+
+  /**
+   * The device's completeness watermark, Unix seconds; 0 means not stated
+   * (older exporters, other clients), and then this batch says nothing
+   * about the device's other batches.
+   *
+   * Set to T, the sender states: at the moment this batch was published,
+   * every batch of this device whose end_unix_s <= T either is this batch,
+   * or had already been confirmed by the broker (publisher confirm), or was
+   * given up for good (dropped from the outbox, counted). A batch published
+   * but not yet confirmed counts as still waiting. So once this batch and
+   * every message of the device that the broker took before it are stored,
+   * every reading of the device whose interval ends at or before T is
+   * stored: the device is complete until T.
+   *
+   * The reference exporter states (end of the oldest other batch still
+   * waiting: in its outbox, in flight, or not yet made because it is still
+   * backfilling) - 1, or, with nothing else waiting, the end of the newest
+   * batch it has made. It is stated when the batch is published, not when it
+   * was stored: an outbox appends this field to the stored bytes (for a
+   * scalar the last occurrence wins), so a replayed batch carries the
+   * outbox's state at replay time. A batch may state less than an earlier
+   * one did (it went out while newer batches were still unconfirmed); a
+   * statement stays true once made, so receivers keep the maximum.
+   *
+   * @generated from field: uint32 complete_until_unix_s = 9;
+   */
+  completeUntilUnixS: number;
 };
 
 /**
