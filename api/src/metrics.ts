@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The API's metrics, on one registry per app so tests do not share counters. */
 export function createMetrics(): ApiMetrics {
@@ -49,6 +49,24 @@ export function createMetrics(): ApiMetrics {
       labelNames: ['result'],
       registers: [registry],
     }),
+    readCacheLookups: new Counter({
+      name: 'api_read_cache_lookups_total',
+      help: 'Look-ups in the read path caches (energy days, live, compressed bodies, prometheus) by result',
+      labelNames: ['cache', 'result'],
+      registers: [registry],
+    }),
+    readCacheBytes: new Gauge({
+      name: 'api_read_cache_bytes',
+      help: 'Bytes held by each read path cache',
+      labelNames: ['cache'],
+      registers: [registry],
+    }),
+    readCacheEntries: new Gauge({
+      name: 'api_read_cache_entries',
+      help: 'Entries held by each read path cache',
+      labelNames: ['cache'],
+      registers: [registry],
+    }),
     alertsReceived: new Counter({
       name: 'api_alerts_received_total',
       help: 'Alerts received from Alertmanager by outcome',
@@ -67,5 +85,8 @@ export interface ApiMetrics {
   readonly rumRejected: Counter<'reason'>;
   readonly brokerAuth: Counter<'check' | 'result'>;
   readonly vmQueries: Counter<'result'>;
+  readonly readCacheLookups: Counter<'cache' | 'result'>;
+  readonly readCacheBytes: Gauge<'cache'>;
+  readonly readCacheEntries: Gauge<'cache'>;
   readonly alertsReceived: Counter<'reason'>;
 }

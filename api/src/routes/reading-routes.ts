@@ -2,15 +2,21 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Bucket } from '@energy/lib/local-time';
 import { authOf, requireUser } from '../auth/authenticate.js';
+import type { CacheObserver } from '../core/readings/byte-lru.js';
+import { deviceGeneration, EnergyCache } from '../core/readings/energy-cache.js';
 import { energyBuckets, energyCsv, energyView } from '../core/readings/energy.js';
+import { completeUntil, WATERMARK_LOOKBACK_MS } from '../core/readings/finality.js';
+import { LiveCache } from '../core/readings/live-cache.js';
 import { liveView } from '../core/readings/live.js';
 import { defaultStepSeconds, powerChart, stepProblem } from '../core/readings/power.js';
 import { socketNames, type SocketNames } from '../core/readings/sockets.js';
 import { standbyView } from '../core/readings/standby.js';
 import type { AppDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
+import { CompressedBodies, sendAnswer } from '../http/cached-answer.js';
 import { parseRange } from '../http/time-params.js';
-import type { Household } from '../store/accounts-store.js';
+import type { ApiMetrics } from '../metrics.js';
+import type { Device, Household } from '../store/accounts-store.js';
 
 const DAY = 86_400_000;
 const BUCKETS: readonly Bucket[] = ['hour', 'day', 'week', 'month'];
@@ -27,16 +33,35 @@ const MAX_SPAN: Record<Bucket, number> = {
   month: 3700 * DAY,
 };
 
-/** The caller's household and the names of its sockets. */
-async function context(deps: AppDeps, ctx: Context): Promise<{ hh: Household; names: SocketNames }> {
+/** The caller's household, its devices and the names of its sockets. */
+async function context(
+  deps: AppDeps,
+  ctx: Context,
+): Promise<{ hh: Household; devices: Device[]; names: SocketNames }> {
   const a = authOf(ctx);
   const [hh, devices] = await Promise.all([
     deps.store.householdById(a.householdId),
     deps.store.devices(a.householdId),
   ]);
   if (!hh) throw new ApiError('invalid_token');
-  return { hh, names: socketNames(devices) };
+  return { hh, devices, names: socketNames(devices) };
 }
+
+/** A cache's look-ups and size as metrics, labelled with its name. */
+function observer(metrics: ApiMetrics, cache: string): CacheObserver {
+  return {
+    lookup: (result) => metrics.readCacheLookups.inc({ cache, result }),
+    size: (entries, bytes) => {
+      metrics.readCacheEntries.set({ cache }, entries);
+      metrics.readCacheBytes.set({ cache }, bytes);
+    },
+  };
+}
+
+/** How long a household's completeness is reused: a stale one is only lower (watermarks only grow). */
+const COMPLETENESS_REUSE_MS = 10_000;
+/** A range ending this close to now is not asked about finality: its last minute is still on its way. */
+const RECENT_MS = 60_000;
 
 function bucketParam(q: Context['query']): Bucket {
   const b = (q.bucket as string | undefined) ?? 'day';
@@ -49,42 +74,97 @@ function bucketParam(q: Context['query']): Bucket {
 export function readingRoutes(router: Router, deps: AppDeps): void {
   const user = requireUser(deps);
   const nowMs = (): number => (deps.now?.() ?? new Date()).getTime();
+  const energyCache = new EnergyCache(undefined, observer(deps.metrics, 'energy'));
+  const liveCache = new LiveCache(undefined, observer(deps.metrics, 'live'));
+  const bodies = new CompressedBodies(undefined, observer(deps.metrics, 'bodies'));
+  const completeness = new Map<string, { readonly atMs: number; readonly untilMs: number }>();
 
-  // The walking skeleton: last power of every socket of the caller's household.
+  /**
+   * Until when every reading of the household is stored (core/readings/finality),
+   * on the real clock (what the store holds), reused briefly per device generation.
+   */
+  const householdCompleteUntil = async (hh: Household, devices: Device[], generation: string) => {
+    const key = `${hh.id}\u0000${generation}`;
+    const now = Date.now();
+    const known = completeness.get(key);
+    if (known && now - known.atMs < COMPLETENESS_REUSE_MS) return known.untilMs;
+    const wms = await deps.series.completeUntil(hh.id, WATERMARK_LOOKBACK_MS);
+    const untilMs = completeUntil(
+      devices.map((d) => d.id),
+      wms,
+      now,
+    );
+    if (completeness.size > 100_000) completeness.clear();
+    completeness.set(key, { atMs: now, untilMs });
+    return untilMs;
+  };
+
+  // The live view: a household's latest readings stand until its next device-minute is due.
   router.get('/api/v1/readings/live', user, async (ctx: Context) => {
     const { hh, names } = await context(deps, ctx);
-    ctx.body = await liveView(deps.series, hh, names, nowMs);
+    const now = nowMs();
+    let untilMs = now;
+    const view = await liveView(
+      {
+        latestPower: async (h, within) => {
+          const e = await liveCache.latest(h, now, () => deps.series.latestPower(h, within));
+          untilMs = e.untilMs;
+          return [...e.latest];
+        },
+      },
+      hh,
+      names,
+      () => now,
+    );
+    sendAnswer(ctx, view, { freshness: { kind: 'until', untilMs, nowMs: now }, bodies });
   });
 
   router.get('/api/v1/readings/power', user, async (ctx: Context) => {
-    const { hh, names } = await context(deps, ctx);
+    const { hh, devices, names } = await context(deps, ctx);
     const { from, to } = parseRange(ctx.query, nowMs(), DAY, 31 * DAY);
     const stepQ = ctx.query.step as string | undefined;
     const stepSeconds = stepQ ? Number(stepQ) : defaultStepSeconds(from, to);
     const problem = stepProblem(from, to, stepSeconds);
     if (problem) throw new ApiError('validation_failed', problem);
-    ctx.body = await powerChart(deps.series, hh, names, { fromMs: from, toMs: to, stepSeconds });
+    const chart = await powerChart(deps.series, hh, names, { fromMs: from, toMs: to, stepSeconds });
+    const final =
+      to <= Date.now() - RECENT_MS &&
+      to <= (await householdCompleteUntil(hh, devices, deviceGeneration(devices)));
+    sendAnswer(ctx, chart, { freshness: final ? { kind: 'final' } : { kind: 'revalidate' }, bodies });
   });
 
   const energy = async (ctx: Context) => {
-    const { hh, names } = await context(deps, ctx);
+    const { hh, devices, names } = await context(deps, ctx);
     const bucket = bucketParam(ctx.query);
     const { from, to } = parseRange(ctx.query, nowMs(), DEFAULT_SPAN[bucket], MAX_SPAN[bucket]);
+    const generation = deviceGeneration(devices);
+    let untilMs: number | undefined;
+    const until = async () => (untilMs ??= await householdCompleteUntil(hh, devices, generation));
+    // Final days come from the cache; only what is not final yet is read from the store.
+    const series = energyCache.reader(deps.series, generation, until);
     // The real clock, not deps.now: quarters after it hold no readings yet in any store.
-    const bs = await energyBuckets(deps.series, hh, { from, to, bucket, nowMs: Date.now() });
-    return { hh, bucket, names, bs };
+    const bs = await energyBuckets(series, hh, { from, to, bucket, nowMs: Date.now() });
+    const last = bs[bs.length - 1];
+    const final = last !== undefined && last.end <= Date.now() - RECENT_MS && last.end <= (await until());
+    return { hh, bucket, names, bs, final };
   };
 
   router.get('/api/v1/readings/energy', user, async (ctx: Context) => {
-    const { hh, bucket, bs } = await energy(ctx);
-    ctx.body = energyView(hh, bucket, bs);
+    const { hh, bucket, bs, final } = await energy(ctx);
+    sendAnswer(ctx, energyView(hh, bucket, bs), {
+      freshness: final ? { kind: 'final' } : { kind: 'revalidate' },
+      bodies,
+    });
   });
 
   router.get('/api/v1/readings/export.csv', user, async (ctx: Context) => {
-    const { hh, names, bs } = await energy(ctx);
-    ctx.type = 'text/csv; charset=utf-8';
+    const { hh, names, bs, final } = await energy(ctx);
     ctx.set('content-disposition', 'attachment; filename="energy.csv"');
-    ctx.body = energyCsv(hh, names, bs);
+    sendAnswer(ctx, energyCsv(hh, names, bs), {
+      type: 'text/csv; charset=utf-8',
+      freshness: final ? { kind: 'final' } : { kind: 'revalidate' },
+      bodies,
+    });
   });
 
   router.get('/api/v1/readings/standby', user, async (ctx: Context) => {

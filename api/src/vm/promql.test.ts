@@ -7,6 +7,11 @@ test('the queries the API sends, on the series names from lib', () => {
   assert.equal(promql.lastPowerTime(600_000), 'tlast_over_time(energy_socket_power_watts[10m])');
   assert.equal(promql.meanPower(60_000), 'avg_over_time(energy_socket_power_watts[1m])');
   assert.equal(promql.meanPower(90_000), 'avg_over_time(energy_socket_power_watts[90s])');
+  assert.equal(promql.maxPower(300_000), 'max_over_time(energy_socket_power_watts[5m])');
+  assert.equal(
+    promql.deviceCompleteUntil(31 * 86_400_000),
+    'max by (device) (max_over_time(energy_device_complete_until_seconds[31d]))',
+  );
   assert.equal(promql.energyIncrease(900_000), 'increase(energy_socket_energy_joules_total[15m])');
   assert.equal(
     promql.powerQuantile(0.05, 7 * 86_400_000),

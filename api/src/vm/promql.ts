@@ -1,4 +1,4 @@
-import { ENERGY_SERIES, POWER_SERIES, SERIES_LABELS } from '@energy/lib/series';
+import { COMPLETENESS_SERIES, ENERGY_SERIES, POWER_SERIES, SERIES_LABELS } from '@energy/lib/series';
 
 /**
  * Every PromQL (MetricsQL) string the API sends to VictoriaMetrics, built
@@ -30,6 +30,9 @@ export const lastPowerTime = (withinMs: number): string =>
 /** Mean power over each step of a range query. */
 export const meanPower = (stepMs: number): string => `avg_over_time(${POWER_SERIES}[${duration(stepMs)}])`;
 
+/** Highest power over each step of a range query: the peaks a coarse chart must keep. */
+export const maxPower = (stepMs: number): string => `max_over_time(${POWER_SERIES}[${duration(stepMs)}])`;
+
 /** The counter's increase (joules) over each step of a range query. */
 export const energyIncrease = (stepMs: number): string => `increase(${ENERGY_SERIES}[${duration(stepMs)}])`;
 
@@ -39,6 +42,10 @@ export const powerQuantile = (q: number, windowMs: number): string =>
 /** The newest report of any socket, per device (Unix seconds). */
 export const deviceLastReport = (withinMs: number): string =>
   `max by (${SERIES_LABELS.device}) (tlast_over_time(${POWER_SERIES}[${duration(withinMs)}]))`;
+
+/** Each device's highest completeness watermark (Unix seconds) stated within the window. */
+export const deviceCompleteUntil = (withinMs: number): string =>
+  `max by (${SERIES_LABELS.device}) (max_over_time(${COMPLETENESS_SERIES}[${duration(withinMs)}]))`;
 
 /** Every series of one household: the match[] of a deletion. */
 export const householdSeries = (household: string): string =>

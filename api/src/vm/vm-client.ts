@@ -33,7 +33,8 @@ export class VmClient {
     household: string,
   ): Promise<{ status: number; body: string }> {
     const p = new URLSearchParams(params);
-    p.delete('extra_label');
+    // Whatever filters a caller smuggles in are dropped; only the household's own is sent.
+    for (const k of ['extra_label', 'extra_label[]', 'extra_filters', 'extra_filters[]']) p.delete(k);
     p.append('extra_label', householdFilter(household));
     return tracer.startActiveSpan(`vm ${path}`, async (span) => {
       try {

@@ -1,6 +1,7 @@
 import { SERIES_LABELS } from '@energy/lib/series';
 import type {
   DeviceSeen,
+  DeviceWatermark,
   LatestPower,
   SeriesReader,
   SocketSamples,
@@ -50,6 +51,17 @@ export class VmSeriesReader implements SeriesReader {
     return series.map(samples);
   }
 
+  async maxPower(household: string, grid: StepGrid): Promise<SocketSamples[]> {
+    const series = await this.vm.queryRange(
+      household,
+      promql.maxPower(grid.stepMs),
+      grid.startMs / 1000,
+      grid.endMs / 1000,
+      grid.stepMs / 1000,
+    );
+    return series.map(samples);
+  }
+
   /** Read in parts of MAX_POINTS steps, one part after the other. */
   async energyIncrease(household: string, grid: StepGrid): Promise<SocketSamples[]> {
     const stepS = grid.stepMs / 1000;
@@ -82,6 +94,13 @@ export class VmSeriesReader implements SeriesReader {
   async devicesLastSeen(household: string, withinMs: number): Promise<DeviceSeen[]> {
     const rows = await this.vm.query(household, promql.deviceLastReport(withinMs));
     return rows.map((s) => ({ device: deviceOf(s.metric), atMs: Number(s.value[1]) * 1000 }));
+  }
+
+  async completeUntil(household: string, withinMs: number): Promise<DeviceWatermark[]> {
+    const rows = await this.vm.query(household, promql.deviceCompleteUntil(withinMs));
+    return rows
+      .map((s) => ({ device: deviceOf(s.metric), untilMs: Number(s.value[1]) * 1000 }))
+      .filter((w) => w.device !== '' && Number.isFinite(w.untilMs));
   }
 }
 

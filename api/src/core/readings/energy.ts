@@ -27,7 +27,7 @@ export interface EnergyBucket {
  * household's local buckets. Quarters after now are not read.
  */
 export async function energyBuckets(
-  series: SeriesReader,
+  series: Pick<SeriesReader, 'energyIncrease'>,
   hh: ReadingHousehold,
   opts: { readonly from: number; readonly to: number; readonly bucket: Bucket; readonly nowMs: number },
 ): Promise<EnergyBucket[]> {

@@ -1,5 +1,6 @@
 import type {
   DeviceSeen,
+  DeviceWatermark,
   LatestPower,
   SeriesReader,
   SocketSamples,
@@ -18,6 +19,10 @@ type Samples = [number, number][];
 export class InMemorySeries implements SeriesReader {
   private readonly power = new Map<string, Map<string, Samples>>();
   private readonly energy = new Map<string, Map<string, Samples>>();
+  /** Watermarks (ms) by household, then device: each one stated, at when it was stated. */
+  private readonly watermarks = new Map<string, Map<string, Samples>>();
+  /** Every read of energy increase, so a test can see what the cache asked for. */
+  readonly energyReads: { household: string; grid: StepGrid }[] = [];
 
   constructor(private readonly nowMs: () => number) {}
 
@@ -30,6 +35,12 @@ export class InMemorySeries implements SeriesReader {
   /** Adds energy counter readings (ms, joules) of one socket. */
   addEnergy(household: string, device: string, socket: number, samples: Samples): this {
     add(this.energy, household, device, socket, samples);
+    return this;
+  }
+
+  /** A device states that every reading ending at or before `untilMs` is stored (at `atMs`, default now). */
+  addWatermark(household: string, device: string, untilMs: number, atMs = this.nowMs()): this {
+    add(this.watermarks, household, device, 0, [[atMs, untilMs]]);
     return this;
   }
 
@@ -56,7 +67,21 @@ export class InMemorySeries implements SeriesReader {
     );
   }
 
+  maxPower(household: string, grid: StepGrid): Promise<SocketSamples[]> {
+    return Promise.resolve(
+      sockets(this.power, household).map(({ device, socket, samples }) => {
+        const out: [number, number][] = [];
+        for (let t = grid.startMs; t <= grid.endMs; t += grid.stepMs) {
+          const w = inWindow(samples, t - grid.stepMs, t);
+          if (w.length > 0) out.push([t, Math.max(...w.map(([, v]) => v))]);
+        }
+        return { device, socket, samples: out };
+      }),
+    );
+  }
+
   energyIncrease(household: string, grid: StepGrid): Promise<SocketSamples[]> {
+    this.energyReads.push({ household, grid });
     return Promise.resolve(
       sockets(this.energy, household).map(({ device, socket, samples }) => {
         const out: [number, number][] = [];
@@ -102,6 +127,16 @@ export class InMemorySeries implements SeriesReader {
       if (last && last[0] > (seen.get(device) ?? -Infinity)) seen.set(device, last[0]);
     }
     return Promise.resolve([...seen].map(([device, atMs]) => ({ device, atMs })));
+  }
+
+  completeUntil(household: string, withinMs: number): Promise<DeviceWatermark[]> {
+    const now = this.nowMs();
+    return Promise.resolve(
+      sockets(this.watermarks, household).flatMap(({ device, samples }) => {
+        const w = inWindow(samples, now - withinMs, now);
+        return w.length > 0 ? [{ device, untilMs: Math.max(...w.map(([, v]) => v)) }] : [];
+      }),
+    );
   }
 }
 

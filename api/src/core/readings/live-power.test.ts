@@ -49,7 +49,15 @@ test('power: whole steps inside the range, a value per step and socket, null whe
   assert.equal(chart.to, '2026-03-02T13:00:00+01:00');
   assert.equal(chart.stepSeconds, 60);
   assert.equal(chart.timestamps.length, 4);
-  assert.deepEqual(chart.series, [{ device: 'pi', socket: 3, name: 'Kettle', watts: [null, 200, null, 50] }]);
+  assert.deepEqual(chart.series, [
+    {
+      device: 'pi',
+      socket: 3,
+      name: 'Kettle',
+      watts: [null, 200, null, 50],
+      maxWatts: [null, 300, null, 50],
+    },
+  ]);
   const empty = await powerChart(series, hh, names, {
     fromMs: NOW + 1000,
     toMs: NOW + 2000,
@@ -58,9 +66,9 @@ test('power: whole steps inside the range, a value per step and socket, null whe
   assert.deepEqual([empty.timestamps, empty.series], [[], []]);
 });
 
-test('the chart step: about 1440 points by default, refused when too fine or too many', () => {
-  assert.equal(defaultStepSeconds(0, 86_400_000), 60);
-  assert.equal(defaultStepSeconds(0, 7 * 86_400_000), 420);
+test('the chart step: about 300 points by default, refused when too fine or too many', () => {
+  assert.equal(defaultStepSeconds(0, 86_400_000), 300);
+  assert.equal(defaultStepSeconds(0, 7 * 86_400_000), 2040);
   assert.equal(defaultStepSeconds(0, 3_600_000), 60);
   assert.equal(stepProblem(0, 86_400_000, 60), undefined);
   for (const step of [9, 1.5, Number.NaN, 7])

@@ -18,7 +18,7 @@ export interface LiveView {
 
 /** The last power of every socket of the household, with when it was read, in the household's zone. */
 export async function liveView(
-  series: SeriesReader,
+  series: Pick<SeriesReader, 'latestPower'>,
   hh: ReadingHousehold,
   names: SocketNames,
   nowMs: () => number,

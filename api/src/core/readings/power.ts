@@ -6,9 +6,14 @@ import { bySocket, type ReadingHousehold, type SocketNames } from './sockets.js'
 export const MIN_STEP_SECONDS = 10;
 export const MAX_POINTS = 11_000;
 
-/** About 1440 points (a minute a point for a day), in whole minutes, at least one. */
+/**
+ * What a chart can show: about 300 points across (a day at 5 minutes), in
+ * whole minutes, at least one. Finer steps only add bytes; the peaks a
+ * coarse step would average away are kept in `maxWatts`.
+ */
+export const CHART_POINTS = 300;
 export function defaultStepSeconds(fromMs: number, toMs: number): number {
-  return Math.max(60, Math.ceil((toMs - fromMs) / 1000 / 1440 / 60) * 60);
+  return Math.max(60, Math.ceil((toMs - fromMs) / 1000 / CHART_POINTS / 60) * 60);
 }
 
 /** Why a chart cannot have this step, or undefined. */
@@ -31,8 +36,10 @@ export interface PowerChart {
     readonly device: string;
     readonly socket: number;
     readonly name: string;
-    /** One per timestamp; null where the socket did not report. */
+    /** Mean power over the step ending at each timestamp; null where the socket did not report. */
     readonly watts: (number | null)[];
+    /** Highest power within that step (the peaks a mean hides); null where `watts` is. */
+    readonly maxWatts: (number | null)[];
   }[];
 }
 
@@ -41,7 +48,7 @@ export interface PowerChart {
  * (aligned to the Unix epoch, so a refresh reuses the same points).
  */
 export async function powerChart(
-  series: SeriesReader,
+  series: Pick<SeriesReader, 'meanPower' | 'maxPower'>,
   hh: ReadingHousehold,
   names: SocketNames,
   range: { readonly fromMs: number; readonly toMs: number; readonly stepSeconds: number },
@@ -51,10 +58,10 @@ export async function powerChart(
   const end = Math.floor(range.toMs / 1000 / step) * step;
   const timestamps: number[] = [];
   for (let t = start; t <= end; t += step) timestamps.push(t);
-  const read =
-    end < start
-      ? []
-      : await series.meanPower(hh.id, { startMs: start * 1000, endMs: end * 1000, stepMs: step * 1000 });
+  const grid = { startMs: start * 1000, endMs: end * 1000, stepMs: step * 1000 };
+  const [read, peaks] =
+    end < start ? [[], []] : await Promise.all([series.meanPower(hh.id, grid), series.maxPower(hh.id, grid)]);
+  const peakOf = new Map(peaks.map((p) => [`${p.device}|${p.socket}`, new Map(p.samples)]));
   return {
     from: rfc3339InZone(start * 1000, hh.timeZone),
     to: rfc3339InZone(end * 1000, hh.timeZone),
@@ -63,11 +70,13 @@ export async function powerChart(
     series: read
       .map((s) => {
         const byT = new Map(s.samples);
+        const maxT = peakOf.get(`${s.device}|${s.socket}`);
         return {
           device: s.device,
           socket: s.socket,
           name: names(s.device, s.socket).name,
           watts: timestamps.map((t) => byT.get(t * 1000) ?? null),
+          maxWatts: timestamps.map((t) => (byT.has(t * 1000) ? (maxT?.get(t * 1000) ?? null) : null)),
         };
       })
       .sort(bySocket),

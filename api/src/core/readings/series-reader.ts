@@ -40,11 +40,19 @@ export interface DeviceSeen {
   readonly atMs: number;
 }
 
+/** A device's completeness watermark: every reading ending at or before `untilMs` is stored. */
+export interface DeviceWatermark {
+  readonly device: string;
+  readonly untilMs: number;
+}
+
 export interface SeriesReader {
   /** The last power reading of every socket that reported in the `withinMs` before now. */
   latestPower(household: string, withinMs: number): Promise<LatestPower[]>;
   /** Mean power of every socket over the step that ends at each grid point. */
   meanPower(household: string, grid: StepGrid): Promise<SocketSamples[]>;
+  /** Highest power of every socket over the step that ends at each grid point (a chart's peaks). */
+  maxPower(household: string, grid: StepGrid): Promise<SocketSamples[]>;
   /**
    * The energy counter's increase in joules over the step that ends at each
    * grid point after `startMs` (the first step is [startMs, startMs + step]).
@@ -56,4 +64,10 @@ export interface SeriesReader {
   powerQuantile(household: string, q: number, windowMs: number): Promise<SocketValue[]>;
   /** When each device last reported, looking back `withinMs`. */
   devicesLastSeen(household: string, withinMs: number): Promise<DeviceSeen[]>;
+  /**
+   * The highest completeness watermark each device stated in the `withinMs`
+   * before now. Any watermark once stated stays true (stored readings are
+   * not lost), so the highest is the device's.
+   */
+  completeUntil(household: string, withinMs: number): Promise<DeviceWatermark[]>;
 }
