@@ -1,126 +1,318 @@
 /**
- * bench:query — read latency through the API on the real VictoriaMetrics
- * with a seeded day and a half of the device simulator's minute data: live watts, the portal's day
- * chart, a month of daily bars, and, beside them, the naive direct query of
- * raw minute power for the same day. N concurrent users = N closed loops,
- * each logged in once. Prints a table, and with --json one JSON line last.
+ * `npm run bench:query [-- --json] [-- --rebuild]`: what households looking
+ * at their data cost, on the real VictoriaMetrics and the API in processes
+ * of its own. BENCH_HOUSEHOLDS households × 30 sockets with BENCH_HOURS of
+ * the device simulator's minute data (power, energy counter, and each
+ * device's completeness watermark), kept on and appended to each minute
+ * while the bench runs, as devices would. BENCH_USERS closed loops (each
+ * user logged in once, one household each), in one run:
+ * (1) the portal: live → day chart → month bars, over and over;
+ * (2) the household Grafana board: one refresh = every panel query at once,
+ *     through /prometheus with the household's Grafana token;
+ * (3) naive: the day chart's raw query straight to VictoriaMetrics with the
+ *     household's label (what a proxy without the API would cost).
+ * Each phase runs BENCH_SECONDS (default 30) or BENCH_ROUNDS cycles per
+ * user, after one untimed cycle per user. Prints a table; with --json one
+ * JSON line last. The loaded VictoriaMetrics data dir and the seeded
+ * accounts are kept under $BENCH_DIR (default /tmp/energy-bench-query),
+ * keyed by their shape; --rebuild (or BENCH_REBUILD=1) loads them afresh.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { gzipSync } from 'node:zlib';
-import { HouseholdSimulator } from '@energy/device/simulator/household-simulator';
-import { ENERGY_SERIES, POWER_SERIES, SERIES_LABELS } from '@energy/lib/series';
-import { testVictoriaMetrics } from '@energy/lib/testkit/index';
-import { buildApp } from '@energy/api/app';
-import { register, testDeps, type Account } from '@energy/api/test-support/test-deps';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { POWER_SERIES, SERIES_LABELS } from '@energy/lib/series';
+import { freePort, startVictoriaMetrics, type VictoriaMetricsHandle } from '@energy/lib/services/index';
+import { login, seedAccounts, startApi, type ApiProcess, type SeededHousehold } from './api-fleet.js';
+import { FleetData } from './fleet-data.js';
+import { measureCpu } from './proc-cpu.js';
+import {
+  BROWSER_ENCODING,
+  GRAFANA_ENCODING,
+  grafanaRefreshPaths,
+  PORTAL_CYCLE,
+  portalPath,
+  type PortalView,
+} from './views.js';
+import { bodyText, WireClient, type WireAnswer } from './wire-client.js';
 
-const HOUSEHOLDS = Number(process.env.BENCH_HOUSEHOLDS ?? 10);
-const SOCKETS = 30;
-const USERS = Number(process.env.BENCH_USERS ?? 8);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
-const MINUTES = 36 * 60;
-
-const vm = await testVictoriaMetrics();
-const deps = testDeps({ vmUrl: vm.url, throttle: { perPair: 1e9, perAccount: 1e9, perAddress: 1e9 } });
-const app = buildApp(deps);
-const accounts: Account[] = [];
-for (let h = 0; h < HOUSEHOLDS; h++) accounts.push(await register(app, { timeZone: 'UTC' }));
-
-// Minute data from the device simulator: each minute's mean power and the
-// exact energy counter, stamped at the minute's end as the collector writes
-// them, sent as Prometheus text.
-const end = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
-const L = SERIES_LABELS;
-for (const a of accounts) {
-  const sim = new HouseholdSimulator({ seed: 1, householdId: a.householdId, deviceId: 'pi' });
-  const lines: string[] = [];
-  for (let s = 0; s < SOCKETS; s++) {
-    let joules = 0;
-    for (let m = MINUTES; m >= 0; m--) {
-      const t = end - m * 60_000;
-      const minute = t / 60_000 - 1;
-      joules += sim.minuteEnergyJoules(s, minute);
-      const l = `${L.household}="${a.householdId}",${L.device}="pi",${L.socket}="${s}"`;
-      lines.push(
-        `${POWER_SERIES}{${l}} ${sim.minuteDeciwatts(s, minute) / 10} ${t}`,
-        `${ENERGY_SERIES}{${l}} ${joules} ${t}`,
-      );
-    }
-  }
-  const res = await fetch(`${vm.url}/api/v1/import/prometheus`, {
-    method: 'POST',
-    body: gzipSync(lines.join('\n') + '\n'),
-    headers: { 'content-encoding': 'gzip' },
-  });
-  if (res.status !== 204) throw new Error(`import: ${res.status}`);
-}
-await vm.forceFlush();
-
-const cb = app.callback();
-const server = createServer((req, res) => void cb(req, res));
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-const midnight = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000).toISOString();
-const monthAgo = new Date(Date.now() - 31 * 86_400_000).toISOString();
-const paths = {
-  live: '/api/v1/readings/live',
-  dayChart: `/api/v1/readings/power?from=${encodeURIComponent(midnight)}&step=300`,
-  monthBars: `/api/v1/readings/energy?bucket=day&from=${encodeURIComponent(monthAgo)}`,
+const env = (name: string, fallback: number): number => {
+  const v = process.env[name];
+  const n = v === undefined || v === '' ? fallback : Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, not ${v}`);
+  return n;
 };
+const USERS = env('BENCH_USERS', 100);
+const HOUSEHOLDS = env('BENCH_HOUSEHOLDS', 1000);
+const HOURS = env('BENCH_HOURS', 36);
+const API_PROCESSES = env('BENCH_API_PROCESSES', 1);
+const ROUNDS = process.env.BENCH_ROUNDS ? env('BENCH_ROUNDS', 1) : undefined;
+const SECONDS = env('BENCH_SECONDS', 30);
+const SOCKETS = 30;
+const BASE = process.env.BENCH_DIR ?? '/tmp/energy-bench-query';
+const json = process.argv.includes('--json') || process.env.npm_config_json === 'true';
+const rebuild = process.argv.includes('--rebuild') || process.env.BENCH_REBUILD === '1';
+const log = (s: string) => process.stderr.write(`${s}\n`);
 
-let dayChartBytes = 0;
-async function get(a: Account, path: string): Promise<number> {
-  const t = performance.now();
-  const res = await fetch(`${base}${path}`, {
-    headers: { authorization: `Bearer ${a.accessToken}`, 'accept-encoding': 'gzip' },
-  });
-  const body = await res.arrayBuffer();
-  if (!res.ok) throw new Error(`${path}: ${res.status}`);
-  // Bytes on the wire: content-length of the compressed answer when compressed.
-  if (path === paths.dayChart)
-    dayChartBytes = Number(res.headers.get('content-length') ?? body.byteLength) || body.byteLength;
-  return performance.now() - t;
-}
-async function naive(a: Account): Promise<number> {
-  const t = performance.now();
-  const q = new URLSearchParams({
-    query: POWER_SERIES,
-    start: String(Date.parse(midnight) / 1000),
-    end: String(Math.floor(Date.now() / 1000)),
-    step: '60',
-    extra_label: `${SERIES_LABELS.household}=${a.householdId}`,
-    nocache: '1',
-  });
-  const res = await fetch(`${vm.url}/api/v1/query_range?${q.toString()}`);
-  await res.arrayBuffer();
-  return performance.now() - t;
+const p99 = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round((s[Math.min(s.length - 1, Math.floor(0.99 * s.length))] ?? NaN) * 10) / 10;
+};
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const nowMinute = () => Math.floor(Date.now() / 60_000);
+
+function ok(a: WireAnswer, what: string): WireAnswer {
+  if (a.status !== 200) throw new Error(`${what}: ${a.status} ${bodyText(a).slice(0, 300)}`);
+  return a;
 }
 
-async function loops(fn: (a: Account) => Promise<number>): Promise<number> {
-  const times: number[] = [];
+/** Runs every user's loop until the phase ends; `cycle` is one round of a user. */
+async function closedLoops(users: number, cycle: (u: number) => Promise<void>): Promise<number> {
+  const t0 = performance.now();
+  const deadline = t0 + SECONDS * 1000;
   await Promise.all(
-    Array.from({ length: USERS }, async (_x, u) => {
-      const a = accounts[u % accounts.length] as Account;
-      for (let i = 0; i < ROUNDS; i++) times.push(await fn(a));
+    Array.from({ length: users }, async (_x, u) => {
+      for (let i = 0; ROUNDS !== undefined ? i < ROUNDS : performance.now() < deadline; i++) await cycle(u);
     }),
   );
-  times.sort((x, y) => x - y);
-  return Math.round((times[Math.min(times.length - 1, Math.floor(0.99 * times.length))] ?? NaN) * 10) / 10;
+  return (performance.now() - t0) / 1000;
 }
 
-const result = {
-  liveP99Ms: await loops((a) => get(a, paths.live)),
-  dayChartP99Ms: await loops((a) => get(a, paths.dayChart)),
-  monthBarsP99Ms: await loops((a) => get(a, paths.monthBars)),
-  naiveDirectP99Ms: await loops(naive),
-  dayChartBytes,
-};
-console.log(
-  `bench:query  (${HOUSEHOLDS} households × ${SOCKETS} sockets, ${MINUTES / 60} h of minute data; ${USERS} concurrent users × ${ROUNDS} rounds)`,
-);
-for (const [k, v] of Object.entries(result)) console.log(`  ${k.padEnd(20)} ${v}`);
-if (process.argv.includes('--json') || process.env.npm_config_json) console.log(JSON.stringify(result));
-server.closeAllConnections();
-server.close();
-await deps.store.close();
+async function loadFleet(
+  households: readonly SeededHousehold[],
+  vmDir: string,
+): Promise<{ vm: VictoriaMetricsHandle; fleet: FleetData; loadSeconds: number; samples: number }> {
+  const stateFile = join(vmDir, 'fleet-state.json');
+  const shape = `${households.length}x${SOCKETS}x${HOURS}h`;
+  let opened = FleetData.open(households, SOCKETS, stateFile, shape);
+  // Appending more than half the window would be a different shape of data: load afresh.
+  const stale = opened.reused && nowMinute() - opened.fleet.lastMinute > (HOURS * 60) / 2;
+  if (rebuild || stale || !opened.reused) {
+    rmSync(vmDir, { recursive: true, force: true });
+    mkdirSync(vmDir, { recursive: true });
+    opened = FleetData.open(households, SOCKETS, stateFile, shape);
+  }
+  const vm = await startVictoriaMetrics({
+    port: await freePort(),
+    dataDir: join(vmDir, 'data'),
+    logFile: join(vmDir, 'victoria-metrics.log'),
+    name: 'bench-query-vm',
+    loggerLevel: 'WARN',
+  });
+  const to = nowMinute() - 1;
+  const minutes = to - (opened.reused ? opened.fleet.lastMinute : to - HOURS * 60);
+  log(
+    opened.reused
+      ? `reusing ${vmDir}: appending ${minutes} minutes`
+      : `loading ${households.length} households × ${SOCKETS} sockets × ${HOURS} h into ${vmDir}…`,
+  );
+  const t0 = performance.now();
+  const samples = await opened.fleet.writeUpTo(vm.url, to, to - HOURS * 60 + 1);
+  await vm.forceFlush();
+  const loadSeconds = (performance.now() - t0) / 1000;
+  log(`  ${samples.toLocaleString('en')} samples in ${loadSeconds.toFixed(1)} s`);
+  return { vm, fleet: opened.fleet, loadSeconds, samples };
+}
+
+/** Devices keep writing while the bench runs: each minute's readings and watermarks as it ends. */
+function keepWriting(fleet: FleetData, vmUrl: string): () => Promise<void> {
+  let busy: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    if (fleet.lastMinute >= nowMinute() - 1) return;
+    busy = busy
+      .then(() => fleet.writeUpTo(vmUrl, nowMinute() - 1, 0))
+      .catch((e: unknown) => log(`live write: ${String(e)}`));
+  }, 1000);
+  return async () => {
+    clearInterval(timer);
+    await busy;
+  };
+}
+
+async function main(): Promise<void> {
+  const vmDir = join(BASE, `vm-${HOUSEHOLDS}x${SOCKETS}x${HOURS}h`);
+  const stateDir = join(BASE, `accounts-${HOUSEHOLDS}`);
+  const logDir = join(BASE, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  if (rebuild) rmSync(stateDir, { recursive: true, force: true });
+  mkdirSync(stateDir, { recursive: true });
+  log(`seeding ${HOUSEHOLDS} households into ${stateDir}…`);
+  const t0 = performance.now();
+  const households = await seedAccounts(stateDir, HOUSEHOLDS);
+  log(`  ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const { vm, fleet, loadSeconds, samples } = await loadFleet(households, vmDir);
+  const apis: ApiProcess[] = [];
+  let stopWriting = async () => {};
+  try {
+    for (let i = 0; i < API_PROCESSES; i++) apis.push(await startApi(i, { stateDir, vmUrl: vm.url, logDir }));
+    log(`API: ${apis.map((a) => `${a.url} (pid ${a.process.pid})`).join(', ')}`);
+    stopWriting = keepWriting(fleet, vm.url);
+
+    // User u looks at household ⌊u·H/U⌋ through API process u mod P.
+    const users = Array.from({ length: USERS }, (_x, u) => {
+      const hh = households[Math.floor((u * households.length) / USERS)] as SeededHousehold;
+      const api = apis[u % apis.length] as ApiProcess;
+      return { hh, api, client: new WireClient(api.url), token: '' };
+    });
+    for (const u of users) u.token = await login(u.api.url, u.hh.email);
+    const pids = { api: apis.map((a) => a.process.pid), vm: [vm.process.pid] };
+
+    // (1) the portal
+    const times: Record<PortalView, number[]> = { live: [], dayChart: [], monthBars: [] };
+    const dayChartWire: number[] = [];
+    const portalCycle = async (u: number, timed: boolean) => {
+      const user = users[u] as (typeof users)[number];
+      for (const view of PORTAL_CYCLE) {
+        const a = ok(
+          await user.client.get(portalPath(view, Date.now()), {
+            authorization: `Bearer ${user.token}`,
+            'accept-encoding': BROWSER_ENCODING,
+          }),
+          view,
+        );
+        if (!timed) continue;
+        times[view].push(a.ms);
+        if (view === 'dayChart') dayChartWire.push(a.wireBytes);
+      }
+    };
+    log('(1) portal views…');
+    await Promise.all(users.map((_x, u) => portalCycle(u, false)));
+    const sample = await users[0]?.client.get(portalPath('dayChart', Date.now()), {
+      authorization: `Bearer ${users[0].token}`,
+      'accept-encoding': BROWSER_ENCODING,
+    });
+    const chart = sample ? (JSON.parse(bodyText(ok(sample, 'dayChart'))) as { timestamps?: unknown[] }) : {};
+    const portal = await measureCpu(pids, () => closedLoops(USERS, (u) => portalCycle(u, true)));
+    const views = times.live.length + times.dayChart.length + times.monthBars.length;
+
+    // (2) the Grafana board
+    const refreshMs: number[] = [];
+    const panelMs: number[] = [];
+    let panelQueries = 0;
+    const grafanaRefresh = async (u: number, timed: boolean) => {
+      const user = users[u] as (typeof users)[number];
+      const t = performance.now();
+      const answers = await Promise.all(
+        grafanaRefreshPaths(Date.now(), user.hh.timeZone).map((p) =>
+          user.client.get(p, {
+            authorization: `Bearer ${user.hh.grafanaToken}`,
+            'accept-encoding': GRAFANA_ENCODING,
+          }),
+        ),
+      );
+      for (const a of answers) ok(a, 'grafana panel query');
+      if (!timed) return;
+      refreshMs.push(performance.now() - t);
+      for (const a of answers) panelMs.push(a.ms);
+      panelQueries += answers.length;
+    };
+    log('(2) Grafana board…');
+    await Promise.all(users.map((_x, u) => grafanaRefresh(u, false)));
+    const grafana = await measureCpu(pids, () => closedLoops(USERS, (u) => grafanaRefresh(u, true)));
+
+    // (3) naive: the day chart's raw series straight from VictoriaMetrics, its cache bypassed
+    const naiveMs: number[] = [];
+    const naiveWire: number[] = [];
+    const vmClient = new WireClient(vm.url);
+    const naiveQuery = async (u: number, timed: boolean) => {
+      const user = users[u] as (typeof users)[number];
+      const now = Date.now();
+      const q = new URLSearchParams({
+        query: POWER_SERIES,
+        start: String(Math.floor(now / 1000) - 86_400),
+        end: String(Math.floor(now / 1000)),
+        step: '300',
+        extra_label: `${SERIES_LABELS.household}=${user.hh.id}`,
+        nocache: '1',
+      });
+      const a = ok(
+        await vmClient.get(`/api/v1/query_range?${q.toString()}`, { 'accept-encoding': 'gzip' }),
+        'naive',
+      );
+      if (!timed) return;
+      naiveMs.push(a.ms);
+      naiveWire.push(a.wireBytes);
+    };
+    log('(3) naive direct…');
+    await Promise.all(users.map((_x, u) => naiveQuery(u, false)));
+    const naive = await measureCpu(pids, () => closedLoops(USERS, (u) => naiveQuery(u, true)));
+    vmClient.close();
+    for (const u of users) u.client.close();
+
+    const perView = (ms: number | undefined, n: number) =>
+      Math.round(((ms ?? 0) / Math.max(1, n)) * 100) / 100;
+    const result = {
+      liveP99Ms: p99(times.live),
+      dayChartP99Ms: p99(times.dayChart),
+      monthBarsP99Ms: p99(times.monthBars),
+      grafanaBoardP99Ms: p99(refreshMs),
+      naiveDirectP99Ms: p99(naiveMs),
+      dayChartBytes: median(dayChartWire),
+      viewsPerSec: Math.round(views / portal.result),
+      grafanaPanelP99Ms: p99(panelMs),
+      grafanaRefreshesPerSec: Math.round((refreshMs.length / grafana.result) * 10) / 10,
+      naivePerSec: Math.round(naiveMs.length / naive.result),
+      naiveBytes: median(naiveWire),
+      dayChartPoints: Array.isArray(chart.timestamps) ? chart.timestamps.length : 0,
+      cpuMsPerView: {
+        api: perView(portal.cpuMs.api, views),
+        vm: perView(portal.cpuMs.vm, views),
+        bench: perView(portal.cpuMs.bench, views),
+      },
+      cpuMsPerBoardRefresh: {
+        api: perView(grafana.cpuMs.api, refreshMs.length),
+        vm: perView(grafana.cpuMs.vm, refreshMs.length),
+        bench: perView(grafana.cpuMs.bench, refreshMs.length),
+      },
+      cpuMsPerNaiveQuery: { vm: perView(naive.cpuMs.vm, naiveMs.length) },
+      // Share of the machine's cores each used over the portal phase.
+      portalCoresBusy: {
+        api: Math.round(((portal.cpuMs.api ?? 0) / 1000 / portal.result) * 100) / 100,
+        vm: Math.round(((portal.cpuMs.vm ?? 0) / 1000 / portal.result) * 100) / 100,
+        bench: Math.round(((portal.cpuMs.bench ?? 0) / 1000 / portal.result) * 100) / 100,
+      },
+      loadSeconds: Math.round(loadSeconds * 10) / 10,
+      loadedSamples: samples,
+    };
+    const rows: [string, string][] = [
+      [
+        'shape',
+        `${HOUSEHOLDS} households × ${SOCKETS} sockets × ${HOURS} h of minute data; ${USERS} users; ${API_PROCESSES} API process(es)`,
+      ],
+      ['data load', `${samples.toLocaleString('en')} samples in ${result.loadSeconds} s`],
+      ['(1) portal', `${views} views in ${portal.result.toFixed(1)} s = ${result.viewsPerSec} views/s`],
+      ['    live p99', `${result.liveP99Ms} ms`],
+      [
+        '    day chart p99',
+        `${result.dayChartP99Ms} ms, ${result.dayChartBytes} B on the wire, ${result.dayChartPoints} points`,
+      ],
+      ['    month bars p99', `${result.monthBarsP99Ms} ms`],
+      [
+        '    CPU ms per view',
+        `API ${result.cpuMsPerView.api}, VictoriaMetrics ${result.cpuMsPerView.vm}, bench ${result.cpuMsPerView.bench}`,
+      ],
+      [
+        '    cores busy',
+        `API ${result.portalCoresBusy.api}, VictoriaMetrics ${result.portalCoresBusy.vm}, bench ${result.portalCoresBusy.bench}`,
+      ],
+      [
+        '(2) Grafana board p99',
+        `${result.grafanaBoardP99Ms} ms per refresh (${panelQueries / Math.max(1, refreshMs.length)} queries; each p99 ${result.grafanaPanelP99Ms} ms), ${result.grafanaRefreshesPerSec} refreshes/s`,
+      ],
+      [
+        '    CPU ms per refresh',
+        `API ${result.cpuMsPerBoardRefresh.api}, VictoriaMetrics ${result.cpuMsPerBoardRefresh.vm}, bench ${result.cpuMsPerBoardRefresh.bench}`,
+      ],
+      [
+        '(3) naive direct p99',
+        `${result.naiveDirectP99Ms} ms, ${result.naivePerSec} queries/s, ${result.naiveBytes} B; VictoriaMetrics CPU ${result.cpuMsPerNaiveQuery.vm} ms per query`,
+      ],
+    ];
+    for (const [k, v] of rows) process.stdout.write(`${k.padEnd(24)} ${v}\n`);
+    if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await stopWriting();
+    await Promise.allSettled(apis.map((a) => a.process.stop()));
+    await vm.stop();
+  }
+}
+
+await main();
