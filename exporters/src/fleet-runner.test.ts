@@ -74,3 +74,60 @@ test('fleet clock: live minutes only once they are over, first before backfill; 
     Array.from({ length: seqs.length }, (_, i) => i + 1),
   );
 });
+
+test('fleet watermark: never past a batch unconfirmed or not yet backfilled; complete up to now once all is confirmed', async () => {
+  const start = 1_800_000_000 - (1_800_000_000 % 60) + 30;
+  let now = start;
+  const firstEnd = Math.floor(start / 60) * 60 - 30 * 60 + 60; // backfill: the 30 minutes before the start
+  const confirmed = new Set<number>();
+  const violations: string[] = [];
+  const stated: { end: number; until: number }[] = [];
+  let publishes = 0;
+  const s: BatchSink = {
+    connected: true,
+    waitReady: () => Promise.resolve(true),
+    publish(b): Promise<PublishOutcome> {
+      const { endUnixS: end, completeUntilS: until = 0 } = decodeReadingBatch(b.body);
+      stated.push({ end, until });
+      for (let e = firstEnd; e <= until; e += 60) {
+        if (e !== end && !confirmed.has(e))
+          violations.push(`batch ${end} states ${until}; ${e} is not confirmed`);
+      }
+      const lost = ++publishes % 4 === 0;
+      return new Promise((resolve) =>
+        setTimeout(() => {
+          if (!lost) confirmed.add(end);
+          resolve(lost ? 'connection-lost' : 'confirmed');
+        }, Math.random() * 10),
+      );
+    },
+  };
+  const runner = new FleetRunner({
+    manifest,
+    seed: 1,
+    sinks: [s],
+    backfillHours: 0.5,
+    backfillRate: 100,
+    retryLimit: 100,
+    log: createLogger('t', 'warn'),
+    metrics: createExporterMetrics(),
+    nowS: () => now,
+  });
+  const running = runner.run();
+  await new Promise((r) => setTimeout(r, 50));
+  now += 60; // the first live minute is due while the backfill runs
+  const deadline = Date.now() + 10_000;
+  while (!(runner.backfillDone && (await runner.settle(100))) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  now += 60; // one more live minute, with nothing else waiting
+  const liveEnd = Math.floor(now / 60) * 60;
+  while (!confirmed.has(liveEnd) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  runner.stop();
+  await running;
+
+  assert.deepEqual(violations, []);
+  const firstLive = stated.find((x) => x.end > start);
+  assert.ok(firstLive && firstLive.until < firstEnd + 30 * 60, 'the live minute does not claim the backfill');
+  assert.deepEqual(stated.at(-1), { end: liveEnd, until: liveEnd }, 'complete up to the newest minute');
+});

@@ -4,6 +4,7 @@ import { encodeReadingBatch, type ReadingBatch } from '@energy/lib/reading-batch
 import type { Logger } from '@energy/lib/logger';
 import { HouseholdSimulator } from '@energy/device/simulator/household-simulator';
 import { batchMessageId } from './boot-id.js';
+import { completeUntil } from './completeness.js';
 import { DeviceEpoch } from './fleet-device.js';
 import type { ExporterMetrics } from './metrics.js';
 import type { OutgoingBatch, PublishOutcome } from './publisher.js';
@@ -20,6 +21,10 @@ interface FleetDevice {
   readonly sink: BatchSink;
   readonly backfill: DeviceEpoch | undefined;
   readonly live: DeviceEpoch;
+  /** End times of the batches made but not confirmed (in flight or queued for retry). */
+  readonly unconfirmed: number[];
+  /** End of the newest batch made. */
+  newestEndS: number;
 }
 
 export interface FleetOptions {
@@ -35,6 +40,12 @@ export interface FleetOptions {
   readonly metrics: ExporterMetrics;
   readonly nowS?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** Removes one occurrence of `end` (a device has a handful unconfirmed at most). */
+function forget(unconfirmed: number[], end: number): void {
+  const i = unconfirmed.indexOf(end);
+  if (i >= 0) unconfirmed.splice(i, 1);
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -94,6 +105,8 @@ export class FleetRunner {
           // Two epochs: the backfill one begins at the backfill start, the live one at process start.
           backfill: firstBackfill < startMinute ? new DeviceEpoch(sim, d.sockets, firstBackfill) : undefined,
           live: new DeviceEpoch(sim, d.sockets, startMinute),
+          unconfirmed: [],
+          newestEndS: 0,
         });
       }
     }
@@ -111,29 +124,50 @@ export class FleetRunner {
     this.stopped = true;
   }
 
-  private send(dev: FleetDevice, batch: ReadingBatch): void {
+  /** `retried`: the batch was made before and is still among the device's unconfirmed ones. */
+  private send(dev: FleetDevice, batch: ReadingBatch, retried = false): void {
+    if (retried) forget(dev.unconfirmed, batch.endUnixS);
+    else if (batch.endUnixS > dev.newestEndS) dev.newestEndS = batch.endUnixS;
+    const until = this.completeUntil(dev);
+    dev.unconfirmed.push(batch.endUnixS);
     const out: OutgoingBatch = {
       routingKey: dev.routingKey,
       userId: this.gateway,
       messageId: batchMessageId(batch.bootId, batch.seq),
       timestampS: batch.endUnixS,
-      body: encodeReadingBatch(batch),
+      body: encodeReadingBatch({ ...batch, completeUntilS: until }),
     };
     this.opts.metrics.batchesBuilt.inc();
     this.inFlight++;
     void dev.sink.publish(out).then((outcome) => {
       this.inFlight--;
       if (outcome === 'confirmed') {
+        forget(dev.unconfirmed, batch.endUnixS);
         this.confirmed++;
         this.opts.metrics.published.inc();
         return;
       }
       this.retry.push({ dev, batch });
       if (this.retry.length > this.opts.retryLimit) {
-        this.retry.shift();
+        const dropped = this.retry.shift();
+        // Given up for good: it no longer holds the device's watermark back.
+        if (dropped) forget(dropped.dev.unconfirmed, dropped.batch.endUnixS);
         this.opts.metrics.outboxDropped.inc({ reason: 'retry-overflow' });
       }
     });
+  }
+
+  /**
+   * The watermark a device's next publish states (completeness.ts): its
+   * unconfirmed batches wait, and so does the rest of its backfill, which
+   * is past but not made yet.
+   */
+  private completeUntil(dev: FleetDevice): number {
+    let earliest = Infinity;
+    for (const end of dev.unconfirmed) if (end < earliest) earliest = end;
+    const b = dev.backfill;
+    if (b && b.nextMinute < this.backfillEndMinute) earliest = Math.min(earliest, (b.nextMinute + 1) * 60);
+    return completeUntil(Number.isFinite(earliest) ? earliest : undefined, dev.newestEndS);
   }
 
   /** Waits until the device's connection can take a publish; false when stopped. */
@@ -175,7 +209,8 @@ export class FleetRunner {
     }
     if (this.retry.length > 0) {
       const r = this.retry.shift();
-      if (r && (await this.ready(r.dev))) this.send(r.dev, r.batch);
+      if (r && (await this.ready(r.dev))) this.send(r.dev, r.batch, true);
+      // Stopped while waiting: it stays unconfirmed, so the watermark stays before it.
       return true;
     }
     if (!this.backfillDone) {

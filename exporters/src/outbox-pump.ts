@@ -1,4 +1,6 @@
 import type { Logger } from '@energy/lib/logger';
+import { withCompleteUntil } from '@energy/lib/reading-batch';
+import { completeUntil } from './completeness.js';
 import type { ExporterMetrics } from './metrics.js';
 import type { Outbox, OutboxEntry } from './outbox.js';
 import type { OutgoingBatch, PublishOutcome } from './publisher.js';
@@ -33,7 +35,9 @@ export interface OutboxPumpOptions {
  */
 export class OutboxPump {
   private readonly live: OutboxEntry[] = [];
-  private readonly inFlight = new Set<number>();
+  private readonly inFlight = new Map<number, OutboxEntry>();
+  /** End of the newest batch made in this process (the watermark when nothing else waits). */
+  private newestEndS = 0;
   private cursor = 0;
   private stopped = false;
   private wakeUp: (() => void) | undefined;
@@ -46,6 +50,7 @@ export class OutboxPump {
   /** A freshly stored batch: published ahead of the backlog. */
   enqueueLive(entry: OutboxEntry): void {
     this.live.push(entry);
+    if (entry.endUnixS > this.newestEndS) this.newestEndS = entry.endUnixS;
     // While offline, stored batches need not wait in memory too: the replay finds them in the outbox.
     if (this.live.length > LIVE_QUEUE_LIMIT) {
       const i = this.live.findIndex((e) => e.id > 0);
@@ -90,7 +95,9 @@ export class OutboxPump {
 
   private dispatch(e: OutboxEntry): void {
     const { sink, username, outbox, metrics, log } = this.opts;
-    this.inFlight.add(e.id);
+    // Stated now, not when the batch was stored: the outbox's state at this publish.
+    const until = this.completeUntil(e);
+    this.inFlight.set(e.id, e);
     // Replay may reach a live batch first; it must not go out twice from here.
     const i = this.live.findIndex((l) => l.id === e.id);
     if (i >= 0) this.live.splice(i, 1);
@@ -100,7 +107,7 @@ export class OutboxPump {
         userId: username,
         messageId: e.messageId,
         timestampS: e.endUnixS,
-        body: e.body,
+        body: until >= 1 ? withCompleteUntil(e.body, until) : e.body,
       })
       .then((outcome) => {
         this.inFlight.delete(e.id);
@@ -123,6 +130,21 @@ export class OutboxPump {
         this.updateGauges();
         this.wake();
       });
+  }
+
+  /**
+   * The watermark this publish states (completeness.ts): the outbox's rows,
+   * published or not, wait until their confirm deletes them; batches the
+   * disk refused wait in memory (the live queue or in flight).
+   */
+  private completeUntil(e: OutboxEntry): number {
+    if (e.endUnixS > this.newestEndS) this.newestEndS = e.endUnixS;
+    let earliest = this.opts.outbox.earliestEndExcept(e.id) ?? Infinity;
+    for (const l of this.live) if (l.id < 0 && l.id !== e.id && l.endUnixS < earliest) earliest = l.endUnixS;
+    for (const f of this.inFlight.values()) {
+      if (f.id < 0 && f.id !== e.id && f.endUnixS < earliest) earliest = f.endUnixS;
+    }
+    return completeUntil(Number.isFinite(earliest) ? earliest : undefined, this.newestEndS);
   }
 
   private takeToken(): boolean {

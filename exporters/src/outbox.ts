@@ -33,6 +33,7 @@ export class Outbox {
   private readonly afterStmt: Statement<[number, number]>;
   private readonly countStmt: Statement<[]>;
   private readonly oldestStmt: Statement<[]>;
+  private readonly oldestOtherStmt: Statement<[number]>;
   private readonly dropOldestStmt: Statement<[number]>;
   private readonly expireStmt: Statement<[number]>;
   private readonly maxAgeS: number;
@@ -52,6 +53,8 @@ export class Outbox {
       body BLOB NOT NULL,
       created_ms INTEGER NOT NULL
     )`);
+    // The watermark asks for the earliest end on every publish; expiry deletes by it too.
+    this.db.exec('CREATE INDEX IF NOT EXISTS batches_end ON batches (end_unix_s)');
     this.insertStmt = this.db.prepare(
       'INSERT INTO batches (message_id, end_unix_s, body, created_ms) VALUES (?, ?, ?, ?)',
     );
@@ -61,6 +64,9 @@ export class Outbox {
     );
     this.countStmt = this.db.prepare('SELECT count(*) AS n FROM batches');
     this.oldestStmt = this.db.prepare('SELECT end_unix_s AS t FROM batches ORDER BY id LIMIT 1');
+    this.oldestOtherStmt = this.db.prepare(
+      'SELECT end_unix_s AS t FROM batches WHERE id <> ? ORDER BY end_unix_s LIMIT 1',
+    );
     this.dropOldestStmt = this.db.prepare(
       'DELETE FROM batches WHERE id IN (SELECT id FROM batches ORDER BY id LIMIT ?)',
     );
@@ -110,6 +116,12 @@ export class Outbox {
   /** End time of the oldest stored batch, undefined when empty. */
   oldestEndS(): number | undefined {
     const row = this.oldestStmt.get() as { t: number } | undefined;
+    return row?.t;
+  }
+
+  /** Earliest end time of the stored batches other than `id` (the one being published); undefined when none. */
+  earliestEndExcept(id: number): number | undefined {
+    const row = this.oldestOtherStmt.get(id) as { t: number } | undefined;
     return row?.t;
   }
 
