@@ -33,6 +33,7 @@ import {
   type PortalView,
 } from './views.js';
 import { bodyText, WireClient, type WireAnswer } from './wire-client.js';
+import { checkAnswers } from './answer-check.js';
 
 const env = (name: string, fallback: number): number => {
   const v = process.env[name];
@@ -175,11 +176,8 @@ async function main(): Promise<void> {
     };
     log('(1) portal views…');
     await Promise.all(users.map((_x, u) => portalCycle(u, false)));
-    const sample = await users[0]?.client.get(portalPath('dayChart', Date.now()), {
-      authorization: `Bearer ${users[0].token}`,
-      'accept-encoding': BROWSER_ENCODING,
-    });
-    const chart = sample ? (JSON.parse(bodyText(ok(sample, 'dayChart'))) as { timestamps?: unknown[] }) : {};
+    const check = await checkAnswers(users[0] as (typeof users)[number], SOCKETS);
+    log(`  ${check.summary}`);
     const portal = await measureCpu(pids, () => closedLoops(USERS, (u) => portalCycle(u, true)));
     const views = times.live.length + times.dayChart.length + times.monthBars.length;
 
@@ -251,7 +249,7 @@ async function main(): Promise<void> {
       grafanaRefreshesPerSec: Math.round((refreshMs.length / grafana.result) * 10) / 10,
       naivePerSec: Math.round(naiveMs.length / naive.result),
       naiveBytes: median(naiveWire),
-      dayChartPoints: Array.isArray(chart.timestamps) ? chart.timestamps.length : 0,
+      dayChartPoints: check.points,
       cpuMsPerView: {
         api: perView(portal.cpuMs.api, views),
         vm: perView(portal.cpuMs.vm, views),

@@ -107,7 +107,9 @@ test('a min interval bounds the step; maxDataPoints beats the width; rows are op
   const days = byPanel(qs, 'per day');
   assert.equal(days.step, 86_400);
   assert.equal(days.expr, 'increase(e[86400s])');
-  assert.equal(days.start % 86_400, 0);
+  // Aligned to midnight in Berlin (UTC+1), as Grafana aligns with the viewer's UTC offset.
+  assert.equal((days.start + 3600) % 86_400, 0);
+  assert.equal(days.end, s('2026-11-30T23:00:00Z'));
   const few = byPanel(qs, 'few points');
   // 15.5 h / 10 points = 93 min → 2 h.
   assert.equal(few.step, 7200);

@@ -13,7 +13,7 @@
  * Used by the query benchmark (the board's load on the API) and by tests
  * that check what the board asks. No I/O: the board comes in as JSON.
  */
-import { localParts, zonedToInstant } from './local-time.js';
+import { localParts, offsetMs, zonedToInstant } from './local-time.js';
 
 export interface PanelQueryOptions {
   /** Wall-clock time of the refresh, ms. */
@@ -215,6 +215,7 @@ export function boardPanelQueries(boardJson: unknown, o: PanelQueryOptions): Pan
   const screen = o.screenWidthPx ?? 1920;
   const scrapeS = o.scrapeIntervalS ?? 15;
   const vars = variables(board, o);
+  const offsetS = offsetMs(o.nowMs, o.timeZone) / 1000;
   const out: PanelQuery[] = [];
   for (const panel of allPanels(board.panels ?? [])) {
     const [fromMs, toMs] = panelRange(board, panel, o);
@@ -239,13 +240,15 @@ export function boardPanelQueries(boardJson: unknown, o: PanelQueryOptions): Pan
       const startS = Math.floor(fromMs / 1000);
       const endS = Math.ceil(toMs / 1000);
       const instant = t.instant === true && t.range !== true;
+      // Grafana aligns down to the step on the viewer's clock (a 1d step starts at local midnight).
+      const align = (x: number) => Math.floor((x + offsetS) / step) * step - offsetS;
       out.push({
         panel: panel.title ?? '',
         refId: t.refId ?? 'A',
         expr,
         kind: instant ? 'instant' : 'range',
-        start: instant ? startS : Math.floor(startS / step) * step,
-        end: instant ? endS : Math.floor(endS / step) * step,
+        start: instant ? startS : align(startS),
+        end: instant ? endS : align(endS),
         step,
       });
     }
