@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { loadConfigOrExit } from '@energy/lib/config';
 import { HOST } from '@energy/lib/defaults';
 import { createLogger } from '@energy/lib/logger';
+import { keepScrapeConnectionsAlive } from '@energy/lib/ops-http-server';
 import { startTracing } from '@energy/lib/tracing';
 import { buildApp } from './app.js';
 import { AccessTokens } from './auth/access-tokens.js';
@@ -52,6 +53,8 @@ const deps: AppDeps = {
 
 const api = createServer(handler(buildApp(deps)));
 const internal = createServer(handler(buildInternalApp(deps, config.brokerAuthSecret)));
+// vmagent scrapes /metrics here: without this every scrape took 2 s (lib/src/ops-http-server.ts).
+keepScrapeConnectionsAlive(api);
 function listen(server: ReturnType<typeof createServer>, port: number, name: string): Promise<void> {
   return new Promise((resolve) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
