@@ -7,6 +7,7 @@
  * BENCH_API_PROCESSES on ports of its own, sharing the state dir (and so the
  * JWT secret: a token from one is good at every one).
  */
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_EMAIL, householdId, seed } from '@energy/api/fleet-seed';
@@ -18,7 +19,15 @@ import { GRAFANA_TOKEN_NAME } from '@energy/api/core/households/grafana-provisio
 import { startProcess, freePort, type SupervisedProcess } from '@energy/lib/services/index';
 import type { BenchHousehold } from './fleet-data.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The checkout the API runs from: this one, or BENCH_API_ROOT (a worktree of the commit to measure). */
+export const API_ROOT = process.env.BENCH_API_ROOT ?? fileURLToPath(new URL('../../', import.meta.url));
+
+/** The commit the API runs from, `+dirty` when api/ or lib/ have changes not committed. */
+export function apiRevision(): string {
+  const git = (args: string[]) => execFileSync('git', ['-C', API_ROOT, ...args], { encoding: 'utf8' }).trim();
+  const dirty = git(['status', '--porcelain', '--', 'api', 'lib']) !== '';
+  return `${git(['rev-parse', '--short', 'HEAD'])}${dirty ? '+dirty' : ''}`;
+}
 export const BENCH_PASSWORD = 'bench-password-1';
 
 export interface SeededHousehold extends BenchHousehold {
@@ -78,7 +87,7 @@ export async function startApi(
     name: `api-${index}`,
     command: process.execPath,
     args: ['--conditions=source', '--import', 'tsx', 'api/src/main.ts'],
-    cwd: REPO_ROOT,
+    cwd: API_ROOT,
     env: {
       API_PORT: String(port),
       BROKER_AUTH_PORT: String(internalPort),

@@ -11,17 +11,27 @@
  *     through /prometheus with the household's Grafana token;
  * (3) naive: the day chart's raw query straight to VictoriaMetrics with the
  *     household's label (what a proxy without the API would cost).
- * Each phase runs BENCH_SECONDS (default 30) or BENCH_ROUNDS cycles per
+ * Each phase runs BENCH_SECONDS (default 20) or BENCH_ROUNDS cycles per
  * user, after one untimed cycle per user. Prints a table; with --json one
  * JSON line last. The loaded VictoriaMetrics data dir and the seeded
  * accounts are kept under $BENCH_DIR (default /tmp/energy-bench-query),
  * keyed by their shape; --rebuild (or BENCH_REBUILD=1) loads them afresh.
+ * BENCH_API_ROOT runs the API from another checkout (a worktree of the
+ * commit to measure); the result names the commit.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { POWER_SERIES, SERIES_LABELS } from '@energy/lib/series';
 import { freePort, startVictoriaMetrics, type VictoriaMetricsHandle } from '@energy/lib/services/index';
-import { login, seedAccounts, startApi, type ApiProcess, type SeededHousehold } from './api-fleet.js';
+import {
+  API_ROOT,
+  apiRevision,
+  login,
+  seedAccounts,
+  startApi,
+  type ApiProcess,
+  type SeededHousehold,
+} from './api-fleet.js';
 import { FleetData } from './fleet-data.js';
 import { measureCpu } from './proc-cpu.js';
 import {
@@ -46,7 +56,7 @@ const HOUSEHOLDS = env('BENCH_HOUSEHOLDS', 1000);
 const HOURS = env('BENCH_HOURS', 36);
 const API_PROCESSES = env('BENCH_API_PROCESSES', 1);
 const ROUNDS = process.env.BENCH_ROUNDS ? env('BENCH_ROUNDS', 1) : undefined;
-const SECONDS = env('BENCH_SECONDS', 30);
+const SECONDS = env('BENCH_SECONDS', 20);
 const SOCKETS = 30;
 const BASE = process.env.BENCH_DIR ?? '/tmp/energy-bench-query';
 const json = process.argv.includes('--json') || process.env.npm_config_json === 'true';
@@ -238,6 +248,7 @@ async function main(): Promise<void> {
     const perView = (ms: number | undefined, n: number) =>
       Math.round(((ms ?? 0) / Math.max(1, n)) * 100) / 100;
     const result = {
+      apiCommit: apiRevision(),
       liveP99Ms: p99(times.live),
       dayChartP99Ms: p99(times.dayChart),
       monthBarsP99Ms: p99(times.monthBars),
@@ -275,6 +286,7 @@ async function main(): Promise<void> {
         'shape',
         `${HOUSEHOLDS} households × ${SOCKETS} sockets × ${HOURS} h of minute data; ${USERS} users; ${API_PROCESSES} API process(es)`,
       ],
+      ['API from', `${API_ROOT} at ${result.apiCommit}`],
       ['data load', `${samples.toLocaleString('en')} samples in ${result.loadSeconds} s`],
       ['(1) portal', `${views} views in ${portal.result.toFixed(1)} s = ${result.viewsPerSec} views/s`],
       ['    live p99', `${result.liveP99Ms} ms`],
