@@ -5,7 +5,7 @@ import { authOf, requireUser } from '../auth/authenticate.js';
 import type { CacheObserver } from '../core/readings/byte-lru.js';
 import { deviceGeneration, EnergyCache } from '../core/readings/energy-cache.js';
 import { energyBuckets, energyCsv, energyView } from '../core/readings/energy.js';
-import { completeUntil, WATERMARK_LOOKBACK_MS } from '../core/readings/finality.js';
+import { CompletenessCache } from '../core/readings/completeness-cache.js';
 import { LiveCache } from '../core/readings/live-cache.js';
 import { liveView } from '../core/readings/live.js';
 import { defaultStepSeconds, powerChart, stepProblem } from '../core/readings/power.js';
@@ -58,8 +58,6 @@ function observer(metrics: ApiMetrics, cache: string): CacheObserver {
   };
 }
 
-/** How long a household's completeness is reused: a stale one is only lower (watermarks only grow). */
-const COMPLETENESS_REUSE_MS = 10_000;
 /** A range ending this close to now is not asked about finality: its last minute is still on its way. */
 const RECENT_MS = 60_000;
 
@@ -77,27 +75,9 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
   const energyCache = new EnergyCache(undefined, observer(deps.metrics, 'energy'));
   const liveCache = new LiveCache(undefined, observer(deps.metrics, 'live'));
   const bodies = new CompressedBodies(undefined, observer(deps.metrics, 'bodies'));
-  const completeness = new Map<string, { readonly atMs: number; readonly untilMs: number }>();
-
-  /**
-   * Until when every reading of the household is stored (core/readings/finality),
-   * on the real clock (what the store holds), reused briefly per device generation.
-   */
-  const householdCompleteUntil = async (hh: Household, devices: Device[], generation: string) => {
-    const key = `${hh.id}\u0000${generation}`;
-    const now = Date.now();
-    const known = completeness.get(key);
-    if (known && now - known.atMs < COMPLETENESS_REUSE_MS) return known.untilMs;
-    const wms = await deps.series.completeUntil(hh.id, WATERMARK_LOOKBACK_MS);
-    const untilMs = completeUntil(
-      devices.map((d) => d.id),
-      wms,
-      now,
-    );
-    if (completeness.size > 100_000) completeness.clear();
-    completeness.set(key, { atMs: now, untilMs });
-    return untilMs;
-  };
+  const completeness = new CompletenessCache(deps.series, nowMs);
+  const householdCompleteUntil = (hh: Household, devices: Device[], generation: string) =>
+    completeness.until(hh.id, devices, generation);
 
   // The live view: a household's latest readings stand until its next device-minute is due.
   router.get('/api/v1/readings/live', user, async (ctx: Context) => {

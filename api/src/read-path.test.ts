@@ -1,0 +1,314 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument -- supertest bodies are untyped JSON */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { COMPLETENESS_SERIES, ENERGY_SERIES, POWER_SERIES } from '@energy/lib/series';
+import { testVictoriaMetrics, type TestVictoriaMetrics } from '@energy/lib/testkit/index';
+import request from 'supertest';
+import { buildApp } from './app.js';
+import type { AppDeps } from './deps.js';
+import { register, testDeps, type Account } from './test-support/test-deps.js';
+
+/**
+ * The read path's caches on the real VictoriaMetrics: late data shows in
+ * every view and a range is cached only once its devices are complete past
+ * it; the live view follows a household's device-minutes on the API's
+ * clock (a fake one: nothing here waits); no cache serves one household
+ * another's answer.
+ */
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const Q = 900_000;
+let vm: TestVictoriaMetrics;
+let deps: AppDeps;
+let app: ReturnType<typeof buildApp>;
+// The API's clock: the real one unless a test moves it.
+let clock: number | undefined;
+const http = () => request(app.callback());
+const as = (acc: Account) => ({ authorization: `Bearer ${acc.accessToken}` });
+
+async function importLines(lines: string[]): Promise<void> {
+  const res = await fetch(`${vm.url}/api/v1/import/prometheus`, {
+    method: 'POST',
+    body: lines.join('\n') + '\n',
+  });
+  assert.equal(res.status, 204, await res.text());
+  await vm.forceFlush();
+}
+
+async function cacheMetric(name: string, cache: string, result?: string): Promise<number> {
+  const text = await deps.metrics.registry.metrics();
+  const labels = result === undefined ? `{cache="${cache}"}` : `{cache="${cache}",result="${result}"}`;
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
+  return line === undefined ? 0 : Number(line.split(' ')[1]);
+}
+
+async function household(tz = 'UTC'): Promise<Account> {
+  const acc = await register(app, { timeZone: tz, currency: 'EUR' });
+  await http().post('/api/v1/devices').set(as(acc)).send({ name: 'Pi', id: 'pi' }).expect(201);
+  return acc;
+}
+
+async function apiToken(acc: Account): Promise<string> {
+  const t = await http().post('/api/v1/household/tokens').set(as(acc)).send({ name: 'grafana' }).expect(201);
+  return `Bearer ${t.body.token as string}`;
+}
+
+before(async () => {
+  vm = await testVictoriaMetrics();
+  deps = { ...testDeps({ vmUrl: vm.url }), now: () => new Date(clock ?? Date.now()) };
+  app = buildApp(deps);
+});
+
+after(async () => {
+  await deps.store.close();
+});
+
+test('late data: every view shows a replayed hour at once, and its day is cached only once the device is complete past it', async () => {
+  const a = await household();
+  const token = await apiToken(a);
+  // A whole past UTC day; hour H = 01:00–02:00 is still in the device's outbox.
+  const day0 = Math.floor(Date.now() / DAY) * DAY - 2 * DAY;
+  const H = day0 + HOUR;
+  const counter = (t: number) =>
+    `${ENERGY_SERIES}{household="${a.householdId}",device="pi",socket="0"} ${((t - day0) / Q) * 900_000} ${t}`;
+  const power = (t: number) =>
+    `${POWER_SERIES}{household="${a.householdId}",device="pi",socket="0"} 1000 ${t}`;
+  const watermark = (untilMs: number) =>
+    `${COMPLETENESS_SERIES}{household="${a.householdId}",device="pi"} ${untilMs / 1000} ${Date.now() - 1000}`;
+  const early: string[] = [];
+  for (let t = day0; t <= H; t += Q) early.push(counter(t), power(t));
+  await importLines([...early, watermark(H)]);
+
+  const range = `from=${new Date(day0).toISOString()}&to=${new Date(day0 + DAY).toISOString()}`;
+  const views = async () => {
+    const hours = await http().get(`/api/v1/readings/energy?bucket=hour&${range}`).set(as(a)).expect(200);
+    const csv = await http().get(`/api/v1/readings/export.csv?bucket=hour&${range}`).set(as(a)).expect(200);
+    const chart = await http()
+      .get(
+        `/api/v1/readings/power?from=${new Date(H).toISOString()}&to=${new Date(H + HOUR).toISOString()}&step=900`,
+      )
+      .set(as(a))
+      .expect(200);
+    const prom = await http()
+      .get(
+        `/prometheus/api/v1/query_range?query=${encodeURIComponent(`sum(increase(${ENERGY_SERIES}[1h]))`)}&start=${(H + HOUR) / 1000}&end=${(H + HOUR) / 1000}&step=3600`,
+      )
+      .set('authorization', token)
+      .expect(200);
+    return {
+      kwhH: hours.body.buckets[1].kwh as number,
+      cacheControl: String(hours.headers['cache-control']),
+      csvH: csv.text
+        .split('\n')
+        .filter((l) => l.startsWith(new Date(H).toISOString().replace('.000Z', '+00:00'))),
+      chartH: (chart.body.series[0]?.watts.at(-1) as number | null | undefined) ?? null,
+      promH: Number(prom.body.data.result[0]?.values[0]?.[1] ?? 0),
+    };
+  };
+
+  const before = await views();
+  assert.deepEqual([before.kwhH, before.csvH, before.chartH, before.promH], [0, [], null, 0]);
+  assert.equal(before.cacheControl, 'private, no-cache');
+  assert.equal(
+    await cacheMetric('api_read_cache_entries', 'energy'),
+    0,
+    'nothing is cached before the replay',
+  );
+
+  // The device replays H, then states it is complete up to now.
+  const replay: string[] = [];
+  for (let t = H + Q; t <= day0 + DAY; t += Q) replay.push(counter(t), power(t));
+  await importLines([...replay, watermark(Date.now() - 60_000)]);
+
+  const afterReplay = await views();
+  assert.equal(afterReplay.kwhH, 1);
+  assert.equal(afterReplay.csvH.length, 1);
+  assert.match(afterReplay.csvH[0] ?? '', /,pi,0,Socket 0,1,0.3$/);
+  assert.equal(afterReplay.chartH, 1000);
+  assert.equal(afterReplay.promH, 3_600_000);
+
+  // Past the completeness reuse (10 s on the API's clock), the day is final: cached and kept an hour.
+  clock = Date.now() + 11_000;
+  try {
+    const final = await views();
+    assert.equal(final.kwhH, 1);
+    assert.equal(final.cacheControl, 'private, max-age=3600');
+    assert.ok((await cacheMetric('api_read_cache_entries', 'energy')) >= 1);
+    const hits = await cacheMetric('api_read_cache_lookups_total', 'energy', 'hit');
+    const again = await http().get(`/api/v1/readings/energy?bucket=hour&${range}`).set(as(a)).expect(200);
+    assert.equal(again.body.buckets[1].kwh, 1);
+    assert.ok((await cacheMetric('api_read_cache_lookups_total', 'energy', 'hit')) > hits);
+    // The client that holds it is told so, without a body.
+    const etag = String(again.headers.etag);
+    await http()
+      .get(`/api/v1/readings/energy?bucket=hour&${range}`)
+      .set(as(a))
+      .set('if-none-match', etag)
+      .expect(304);
+    // A compressed final body is the same answer.
+    const gz = await http()
+      .get(`/api/v1/readings/energy?bucket=hour&${range}`)
+      .set(as(a))
+      .set('accept-encoding', 'gzip')
+      .expect(200);
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.deepEqual(gz.body, again.body);
+  } finally {
+    clock = undefined;
+  }
+});
+
+test('live: a new device-minute shows once it is due on the API clock, and within seconds when it comes late', async () => {
+  const a = await household();
+  const t1 = Math.floor((Date.now() - 200_000) / 60_000) * 60_000;
+  const line = (t: number, w: number) =>
+    `${POWER_SERIES}{household="${a.householdId}",device="pi",socket="0"} ${w} ${t}`;
+  const live = async () => {
+    const r = await http().get('/api/v1/readings/live').set(as(a)).expect(200);
+    return { watts: r.body.sockets[0]?.watts as number, cacheControl: String(r.headers['cache-control']) };
+  };
+  try {
+    await importLines([line(t1, 100)]);
+    clock = t1 + 30_000;
+    assert.deepEqual(await live(), { watts: 100, cacheControl: 'private, max-age=30' });
+    // The next minute is written before it is due on the API's clock: the cached answer still stands…
+    await importLines([line(t1 + 60_000, 200)]);
+    assert.equal((await live()).watts, 100);
+    // …and is read again once it is due.
+    clock = t1 + 61_000;
+    assert.equal((await live()).watts, 200);
+    // The minute after comes late: just after it was due the view is read again every 2 s.
+    clock = t1 + 121_000;
+    const overdue = await live();
+    assert.deepEqual(overdue, { watts: 200, cacheControl: 'private, max-age=2' });
+    await importLines([line(t1 + 120_000, 300)]);
+    clock = t1 + 123_000;
+    assert.equal((await live()).watts, 300);
+  } finally {
+    clock = undefined;
+  }
+});
+
+test('two households sending identical requests never see each other’s cached answer', async () => {
+  const a = await household();
+  const b = await household();
+  const day0 = Math.floor(Date.now() / DAY) * DAY - 3 * DAY;
+  const now = Date.now() - 90_000;
+  const lines: string[] = [];
+  for (const [acc, perQ] of [
+    [a, 900_000],
+    [b, 9_000_000],
+  ] as const) {
+    for (let t = day0; t <= day0 + DAY; t += Q)
+      lines.push(
+        `${ENERGY_SERIES}{household="${acc.householdId}",device="pi",socket="0"} ${((t - day0) / Q) * perQ} ${t}`,
+      );
+    lines.push(
+      `${POWER_SERIES}{household="${acc.householdId}",device="pi",socket="0"} ${perQ / 1000} ${now}`,
+    );
+    lines.push(`${COMPLETENESS_SERIES}{household="${acc.householdId}",device="pi"} ${now / 1000} ${now}`);
+  }
+  await importLines(lines);
+  const energy = `/api/v1/readings/energy?bucket=day&from=${new Date(day0).toISOString()}&to=${new Date(day0 + DAY).toISOString()}`;
+  const [ta, tb] = [await apiToken(a), await apiToken(b)];
+  const prom = `/prometheus/api/v1/query?query=${encodeURIComponent(`sum(${POWER_SERIES})`)}&time=${Math.ceil(now / 1000)}`;
+  for (let round = 0; round < 2; round++) {
+    const ea = await http().get(energy).set(as(a)).expect(200);
+    const eb = await http().get(energy).set(as(b)).expect(200);
+    assert.deepEqual([ea.body.buckets[0].kwh, eb.body.buckets[0].kwh], [24, 240]);
+    // B presenting A's ETag gets B's own answer, not a 304.
+    await http().get(energy).set(as(b)).set('if-none-match', String(ea.headers.etag)).expect(200);
+    const la = await http().get('/api/v1/readings/live').set(as(a)).expect(200);
+    const lb = await http().get('/api/v1/readings/live').set(as(b)).expect(200);
+    assert.deepEqual([la.body.sockets[0].watts, lb.body.sockets[0].watts], [900, 9000]);
+    const range = `/prometheus/api/v1/query_range?query=${encodeURIComponent(`sum(increase(${ENERGY_SERIES}[1h]))`)}&start=${day0 / 1000 + 3600}&end=${(day0 + DAY) / 1000}&step=3600`;
+    const ra = await http().get(range).set('authorization', ta).expect(200);
+    const rb = await http().get(range).set('authorization', tb).expect(200);
+    assert.deepEqual(
+      [ra.body.data.result[0].values[0][1], rb.body.data.result[0].values[0][1]],
+      ['3600000', '36000000'],
+    );
+    const pa = await http().get(prom).set('authorization', ta).expect(200);
+    const pb = await http().get(prom).set('authorization', tb).expect(200);
+    assert.deepEqual([pa.body.data.result[0].value[1], pb.body.data.result[0].value[1]], ['900', '9000']);
+  }
+  assert.ok((await cacheMetric('api_read_cache_lookups_total', 'prometheus', 'hit')) >= 2);
+});
+
+test('hostile PromQL through /prometheus: every answer holds only the caller’s household', async () => {
+  const a = await household();
+  const b = await household();
+  const now = Date.now() - 90_000;
+  // B's values all end in .4321: any of them in A's answers is a leak.
+  await importLines([
+    `${POWER_SERIES}{household="${a.householdId}",device="pi",socket="0"} 5 ${now}`,
+    `${POWER_SERIES}{household="${b.householdId}",device="pi",socket="0"} 98765.4321 ${now}`,
+    `${POWER_SERIES}{household="${b.householdId}",device="secret",socket="9"} 8765.4321 ${now}`,
+  ]);
+  const token = await apiToken(a);
+  const B = JSON.stringify(b.householdId);
+  const t = Math.ceil(now / 1000);
+  const hostile = [
+    `${POWER_SERIES}{household=${B}}`,
+    `{household=~".*"}`,
+    `{__name__=~".+"}`,
+    `{household!=${JSON.stringify(a.householdId)}}`,
+    `${POWER_SERIES} or ${POWER_SERIES}{household=${B}}`,
+    `${POWER_SERIES}{household=${B}} or on() vector(0)`,
+    `label_replace(${POWER_SERIES}{household=~".+"}, "household", "x", "", "")`,
+    `label_replace(${POWER_SERIES}{household=${B}}, "household", ${JSON.stringify(a.householdId)}, "", "")`,
+    `max_over_time(${POWER_SERIES}{household=~".*"}[10m:1m])`,
+    `sum by (household, device) (${POWER_SERIES}{household=~".+"})`,
+    `count({__name__!=""})`,
+    `${POWER_SERIES}{household=${B}} + on() group_left ${POWER_SERIES}`,
+  ];
+  // Only the data: an error message may quote the query text back.
+  const leaks = (body: { data?: unknown }): boolean => {
+    const s = JSON.stringify(body.data ?? null);
+    return s.includes(b.householdId) || s.includes('.4321') || s.includes('secret');
+  };
+  const get = (path: string) => http().get(path).set('authorization', token);
+  for (const q of hostile) {
+    for (const smuggle of [
+      '',
+      `&extra_label=household=${b.householdId}`,
+      `&extra_filters[]=${encodeURIComponent(`{household=${B}}`)}`,
+      `&extra_filters=${encodeURIComponent('{household=~".*"}')}`,
+    ]) {
+      for (const path of [
+        `/prometheus/api/v1/query?query=${encodeURIComponent(q)}&time=${t}${smuggle}`,
+        // Step-aligned and plain: through the API's cache of final steps.
+        `/prometheus/api/v1/query_range?query=${encodeURIComponent(q)}&start=${Math.floor(t / 60) * 60 - 600}&end=${t}&step=60${smuggle}`,
+      ]) {
+        const r = await get(path);
+        assert.ok(r.status < 500, `${path}: ${r.status}`);
+        assert.ok(!leaks(r.body), `${path} leaks: ${r.text}`);
+      }
+    }
+    // The same in a form body, smuggled filters included.
+    const form = await http()
+      .post('/prometheus/api/v1/query')
+      .set('authorization', token)
+      .type('form')
+      .send(
+        `query=${encodeURIComponent(q)}&time=${t}&extra_label=household=${b.householdId}&extra_filters[]=${encodeURIComponent(`{household=${B}}`)}`,
+      );
+    assert.ok(!leaks(form.body), `form ${q} leaks: ${form.text}`);
+  }
+  const meta = [
+    `/prometheus/api/v1/series?match[]=${encodeURIComponent(`{household=${B}}`)}`,
+    `/prometheus/api/v1/series?match[]=${encodeURIComponent('{__name__=~".+"}')}&extra_filters[]=${encodeURIComponent(`{household=${B}}`)}`,
+    `/prometheus/api/v1/labels?extra_label=household=${b.householdId}`,
+    `/prometheus/api/v1/label/household/values?match[]=${encodeURIComponent('{household=~".*"}')}`,
+    `/prometheus/api/v1/label/device/values?extra_filters[]=${encodeURIComponent(`{household=${B}}`)}`,
+  ];
+  for (const path of meta) {
+    const r = await get(path).expect(200);
+    assert.ok(!leaks(r.body), `${path} leaks: ${r.text}`);
+  }
+  const hh = await get('/prometheus/api/v1/label/household/values').expect(200);
+  assert.deepEqual(hh.body.data, [a.householdId]);
+  const devices = await get('/prometheus/api/v1/label/device/values').expect(200);
+  assert.deepEqual(devices.body.data, ['pi']);
+});

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FinalRangeCache, plainRange, RULE_MARGIN_MS, stepLocal } from './final-range-cache.js';
+
+type Matrix = { data: { result: { values: [number, string][] }[] } };
+const values = (r: { body: string }): [number, string][] =>
+  (JSON.parse(r.body) as Matrix).data.result[0]?.values ?? [];
+
+test('only plain, step-local, step-aligned range queries are cached', () => {
+  assert.ok(stepLocal('sum by (device, socket) (increase(energy_socket_energy_joules_total[1d])) / 3600000'));
+  assert.ok(stepLocal('max_over_time(x{household=~".*"}[10m:1m]) or on() vector(0)'));
+  for (const q of [
+    'x offset -1h',
+    'x @ end()',
+    'range_max(x)',
+    'running_sum(x)',
+    'topk_max(1, x)',
+    'sort(x)',
+  ])
+    assert.equal(stepLocal(q), false, q);
+  const p = (s: string) => plainRange(new URLSearchParams(s));
+  assert.deepEqual(p('query=x&start=600&end=1200&step=60'), { query: 'x', start: 600, end: 1200, step: 60 });
+  assert.equal(p('query=x&start=610&end=1200&step=60'), undefined);
+  assert.equal(p('query=x&start=600&end=1200&step=60&extra_label=household=b'), undefined);
+  assert.equal(p('query=x&query=y&start=600&end=1200&step=60'), undefined);
+  assert.equal(p('query=x&start=600&end=1200&step=0'), undefined);
+});
+
+test('final steps are kept and only the steps after them are fetched; per household', async () => {
+  const cache = new FinalRangeCache();
+  const asked: [string, number, number][] = [];
+  const fetchFor = (h: string, v: string) => (start: number, end: number) => {
+    asked.push([h, start, end]);
+    const values: [number, string][] = [];
+    for (let t = start; t <= end; t += 60) values.push([t, v]);
+    return Promise.resolve({
+      status: 200,
+      body: JSON.stringify({
+        status: 'success',
+        data: { resultType: 'matrix', result: [{ metric: {}, values }] },
+      }),
+    });
+  };
+  const until = 1800 * 1000 + RULE_MARGIN_MS; // steps up to t = 1800 s are final
+  const r = { query: 'x', start: 600, end: 2400, step: 60 };
+  const first = values(await cache.answer('a', 'g', r, until, fetchFor('a', '1')));
+  assert.equal(first.length, 31);
+  const later = values(
+    await cache.answer('a', 'g', { ...r, start: 660, end: 2460 }, until, fetchFor('a', '2')),
+  );
+  assert.deepEqual(asked.at(-1), ['a', 1860, 2460]);
+  assert.deepEqual(later.slice(18, 21), [
+    [1740, '1'],
+    [1800, '1'],
+    [1860, '2'],
+  ]);
+  // Another household with the same query reads its own.
+  const b = values(await cache.answer('b', 'g', r, until, fetchFor('b', '9')));
+  assert.deepEqual(asked.at(-1), ['b', 600, 2400]);
+  assert.ok(b.length === 31 && b.every(([, v]) => v === '9'));
+  // An error passes through as it came, and nothing is kept.
+  const err = await cache.answer('c', 'g', r, until, () =>
+    Promise.resolve({ status: 422, body: '{"status":"error"}' }),
+  );
+  assert.deepEqual(err, { status: 422, body: '{"status":"error"}' });
+});
