@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { replayVmalert, startAlertmanager, startVmalert } from '@energy/lib/services/monitoring';
+import { HOUSEHOLDS_VMALERT_FLAGS } from '@energy/compose/monitoring-flags';
 import { POWER_SERIES, SERIES_LABELS } from '@energy/lib/series';
 import { startVictoriaMetrics } from '@energy/lib/services/victoria-metrics';
 import {
@@ -120,6 +121,7 @@ test('a silent device reaches the household receiver as DeviceOffline; a reporti
         notifierUrl: url(amPort),
         remoteWriteUrl: vmUrl,
         evaluationInterval: '1m',
+        extraArgs: HOUSEHOLDS_VMALERT_FLAGS,
         logFile: join(dir.path, 'vmalert-households.log'),
       }),
     );
