@@ -11,6 +11,7 @@ import {
 import { renderAlertmanagerConfig } from './alertmanager-config.js';
 import { COLLECTOR_USER, ensureCollectorUser } from './broker-users.js';
 import type { Component } from './component.js';
+import { HOUSEHOLDS_VMALERT_FLAGS } from './monitoring-flags.js';
 import { runNodeJob, startNodeService } from './node-service.js';
 import { ENTRY, MONITORING } from './repo-paths.js';
 import type { StackConfig } from './stack-config.js';
@@ -282,6 +283,7 @@ function monitoringComponents(c: StackConfig, secrets: StackSecrets, logDir: str
           notifierUrl: alertmanagerUrl,
           remoteWriteUrl: vmUrl,
           evaluationInterval: '1m',
+          extraArgs: HOUSEHOLDS_VMALERT_FLAGS,
           logFile: join(logDir, 'vmalert-households.log'),
         });
         return { address: url(c.vmalertHouseholdsPort), pid: p.pid, stop: p.stop, exited: p.exited };
