@@ -1,5 +1,16 @@
 import type Router from '@koa/router';
 
+/** What the readings answers hold and how they may be cached, beside the generic description. */
+const READINGS: Record<string, string> = {
+  '/api/v1/readings/live':
+    "{at, sockets:[{device, socket, name, watts, at}]}. Cache-Control max-age: until the household's next device-minute is due.",
+  '/api/v1/readings/power':
+    '{from, to, stepSeconds, timestamps, series:[{device, socket, name, watts, maxWatts}]}: watts is the mean over the step ending at each timestamp, maxWatts the highest reading within it (null where no reading). Default step: about 300 points.',
+  '/api/v1/readings/energy': '{bucket, timeZone, currency, buckets:[{start, end, kwh, cost, sockets}]}.',
+};
+const CACHING =
+  ' Readings answers carry a weak ETag (If-None-Match → 304) and private Cache-Control: max-age=300 once every device of the household is complete past the range, no-cache before.';
+
 /** OpenAPI 3.1 from the registered routes: paths and methods stay in step with the code. */
 export function openApiDocument(router: Router): unknown {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -18,7 +29,11 @@ export function openApiDocument(router: Router): unknown {
       entry[m.toLowerCase()] = {
         ...(params.length ? { parameters: params } : {}),
         responses: {
-          default: { description: 'JSON; errors as {"error":{"code","message"}}' },
+          default: {
+            description: path.startsWith('/api/v1/readings/')
+              ? `${READINGS[path] ?? 'JSON.'}${CACHING} Errors as {"error":{"code","message"}}`
+              : 'JSON; errors as {"error":{"code","message"}}',
+          },
         },
       };
     }

@@ -128,12 +128,12 @@ test('late data: every view shows a replayed hour at once, and its day is cached
   assert.equal(afterReplay.chartH, 1000);
   assert.equal(afterReplay.promH, 3_600_000);
 
-  // Past the completeness reuse (10 s on the API's clock), the day is final: cached and kept an hour.
+  // Past the completeness reuse (10 s on the API's clock), the day is final: cached, and kept by the browser for five minutes.
   clock = Date.now() + 11_000;
   try {
     const final = await views();
     assert.equal(final.kwhH, 1);
-    assert.equal(final.cacheControl, 'private, max-age=3600');
+    assert.equal(final.cacheControl, 'private, max-age=300');
     assert.ok((await cacheMetric('api_read_cache_entries', 'energy')) >= 1);
     const hits = await cacheMetric('api_read_cache_lookups_total', 'energy', 'hit');
     const again = await http().get(`/api/v1/readings/energy?bucket=hour&${range}`).set(as(a)).expect(200);

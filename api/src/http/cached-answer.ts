@@ -3,8 +3,14 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { Context } from 'koa';
 import { ByteLru, NO_OBSERVER, type CacheObserver } from '../core/readings/byte-lru.js';
 
-/** How long a browser may keep an answer about a past range that can no longer change. */
-export const FINAL_MAX_AGE_S = 3600;
+/**
+ * How long a browser may keep an answer about a final range. Its readings
+ * can no longer change, but its cost and socket names change with the
+ * household's own edits (a tariff, a name), which a browser's cache would
+ * hide for as long as it keeps the answer: five minutes, then a cheap
+ * revalidation (304 when nothing changed).
+ */
+export const FINAL_MAX_AGE_S = 300;
 /** Below this, compressing costs more than it saves (koa-compress's threshold too). */
 const COMPRESS_THRESHOLD = 1024;
 
@@ -47,9 +53,8 @@ export class CompressedBodies {
 /**
  * Sends a readings answer with a weak ETag (the hash of the body, whatever
  * the encoding), `304 Not Modified` when the client holds it, and an honest
- * Cache-Control: always private (a household's data); final ranges kept an
- * hour (only the household's own tariff or names could change them, and the
- * ETag revalidates cheaply after), the live view until its next device-minute,
+ * Cache-Control: always private (a household's data); final ranges kept
+ * FINAL_MAX_AGE_S, the live view until its next device-minute,
  * the rest revalidated. A final body goes out compressed from `bodies`.
  */
 export function sendAnswer(
