@@ -22,9 +22,23 @@ export class WireClient {
 
   constructor(private readonly base: string) {}
 
-  get(path: string, headers: Record<string, string>): Promise<WireAnswer> {
+  /**
+   * One GET; retried once when a kept-alive connection was closed by the
+   * server while idle (its keep-alive timeout racing our reuse: the request
+   * never reached it). The time counts from the first attempt.
+   */
+  async get(path: string, headers: Record<string, string>): Promise<WireAnswer> {
+    const t0 = performance.now();
+    try {
+      return await this.once(path, headers, t0);
+    } catch (err) {
+      if ((err as { reusedSocket?: boolean }).reusedSocket !== true) throw err;
+      return this.once(path, headers, t0);
+    }
+  }
+
+  private once(path: string, headers: Record<string, string>, t0: number): Promise<WireAnswer> {
     return new Promise((resolve, reject) => {
-      const t0 = performance.now();
       let readBefore = 0;
       let socket: { bytesRead: number } | undefined;
       const req = request(new URL(path, this.base), { agent: this.agent, headers }, (res) => {
@@ -46,7 +60,14 @@ export class WireClient {
         socket = s;
         readBefore = s.bytesRead;
       });
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        const code = err.code;
+        reject(
+          Object.assign(err, {
+            reusedSocket: req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE'),
+          }),
+        );
+      });
       req.end();
     });
   }
