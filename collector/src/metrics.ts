@@ -67,6 +67,17 @@ export function createCollectorMetrics(registry = new Registry(), withDefaults =
       buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600, 21600, 86400, 604800],
       registers: r,
     }),
+    watermarksWritten: new Counter({
+      name: 'collector_watermarks_written_total',
+      help: 'Device completeness watermarks VictoriaMetrics accepted (energy_device_complete_until_seconds samples)',
+      registers: r,
+    }),
+    watermarksDropped: new Counter({
+      name: 'collector_watermarks_dropped_total',
+      help: 'Stated completeness watermarks not written, by reason (not_advancing is normal during replays)',
+      labelNames: ['reason'] as const,
+      registers: r,
+    }),
     connected: new Gauge({
       name: 'collector_broker_connected',
       help: '1 while consuming from the broker',

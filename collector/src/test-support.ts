@@ -3,10 +3,11 @@ import { connect, type ConfirmChannel, type GetMessage } from 'amqplib';
 import { READINGS_EXCHANGE } from '@energy/lib/defaults';
 import { encodeReadingBatch, type ReadingBatch } from '@energy/lib/reading-batch';
 import { pino } from 'pino';
-import { ENERGY_SERIES, POWER_SERIES, SERIES_LABELS as L } from '@energy/lib/series';
+import { COMPLETENESS_SERIES, ENERGY_SERIES, POWER_SERIES, SERIES_LABELS as L } from '@energy/lib/series';
 import { AmqpConsumer, type ConsumerOptions } from './amqp/consumer.js';
 import { DEAD_LETTER_QUEUE } from './amqp/topology.js';
 import { IngestPipeline, type PipelineOptions } from './core/pipeline.js';
+import type { RemoteWriter } from './core/remote-writer.js';
 import { DEFAULT_LIMITS } from './core/validate.js';
 import { createCollectorMetrics, type CollectorMetrics } from './metrics.js';
 import { RemoteWriteClient } from './vm/remote-write-client.js';
@@ -74,13 +75,17 @@ export function body(batch: ReadingBatch): Buffer {
 
 export interface TestCollector {
   readonly collector: AmqpConsumer;
+  readonly pipeline: IngestPipeline;
   readonly metrics: CollectorMetrics;
   stop(): Promise<void>;
 }
 
 /** The pipeline's settings and the consumer's, any of them overridden by a test. */
 export type TestCollectorOptions = Partial<Omit<ConsumerOptions, 'pipeline'>> &
-  Partial<Omit<PipelineOptions, 'writer'>>;
+  Partial<Omit<PipelineOptions, 'writer'>> & {
+    /** Puts a test's hand between the pipeline and VictoriaMetrics (hold a request, say). */
+    readonly wrapWriter?: (real: RemoteWriter) => RemoteWriter;
+  };
 
 export async function startTestCollector(
   amqpUrl: string,
@@ -92,7 +97,7 @@ export async function startTestCollector(
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
   const pipeline = new IngestPipeline({
     limits: extra.limits ?? DEFAULT_LIMITS,
-    writer,
+    writer: extra.wrapWriter ? extra.wrapWriter(writer) : writer,
     gatewayDevices: extra.gatewayDevices ?? (() => Promise.resolve([])),
     maxWritesInFlight: extra.maxWritesInFlight ?? 2,
     metrics,
@@ -114,6 +119,7 @@ export async function startTestCollector(
   await collector.start();
   return {
     collector,
+    pipeline,
     metrics,
     async stop() {
       await collector.stop();
@@ -175,7 +181,9 @@ export async function drainDeadLetters(amqpUrl: string): Promise<GetMessage[]> {
 /** `metric|device|socket|ts` → value, for exact comparison. */
 export async function storedSamples(vmUrl: string, household: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const s of await exportSeries(vmUrl, `{${L.household}="${household}"}`)) {
+  // The readings only: a watermark series is not a reading.
+  const readings = `{__name__=~"${POWER_SERIES}|${ENERGY_SERIES}",${L.household}="${household}"}`;
+  for (const s of await exportSeries(vmUrl, readings)) {
     s.timestamps.forEach((t, i) => {
       const m = s.metric;
       out.set(`${m.__name__}|${m[L.device]}|${m[L.socket]}|${t}`, s.values[i] as number);
@@ -191,6 +199,19 @@ export function expectedSamples(device: string, batches: readonly ReadingBatch[]
       out.set(`${POWER_SERIES}|${device}|${r.socket}|${b.endUnixS * 1000}`, r.powerWatts);
       out.set(`${ENERGY_SERIES}|${device}|${r.socket}|${b.endUnixS * 1000}`, r.energyJoules);
     }
+  }
+  return out;
+}
+
+/** A household's completeness watermarks per device: values in write order. */
+export async function storedWatermarks(vmUrl: string, household: string): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  for (const s of await exportSeries(vmUrl, `${COMPLETENESS_SERIES}{${L.household}="${household}"}`)) {
+    const order = s.timestamps.map((t, i) => [t, s.values[i] as number] as const).sort((a, b) => a[0] - b[0]);
+    out.set(
+      s.metric[L.device] ?? '',
+      order.map(([, v]) => v),
+    );
   }
   return out;
 }

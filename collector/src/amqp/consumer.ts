@@ -8,6 +8,7 @@ import {
 } from 'amqplib';
 import { backoffMs, type BackoffOptions } from '@energy/lib/backoff';
 import type { Logger } from '@energy/lib/logger';
+import { HeldWatermarks } from '../core/completeness.js';
 import type { IngestPipeline, InboundMessage, StoredMessage } from '../core/pipeline.js';
 import type { Rejection } from '../core/reject-reason.js';
 import type { CollectorMetrics } from '../metrics.js';
@@ -42,6 +43,8 @@ type Delivery = InboundMessage<ConsumeMessage>;
 class Session {
   closed = false;
   readonly chain = new AckChain();
+  /** Stated watermarks waiting for every earlier delivery on this channel to finish. */
+  readonly watermarks = new HeldWatermarks<StoredMessage<ConsumeMessage>>();
   pending: Delivery[] = [];
   firstPendingAt = 0;
   readonly batches = new Set<Promise<void>>();
@@ -210,19 +213,29 @@ export class AmqpConsumer {
     const { stored, rejected } = await this.o.pipeline.process(msgs, s.lost);
     for (const r of rejected) this.deadLetter(s, r.message.handle, r.rejection);
     if (stored.length === 0) return;
-    this.complete(
-      s,
-      stored.map((e) => e.message.handle.fields.deliveryTag),
-    );
+    const tags = stored.map((e) => e.message.handle.fields.deliveryTag);
+    for (let i = 0; i < stored.length; i++) {
+      const e = stored[i] as StoredMessage<ConsumeMessage>;
+      if (e.completeUntilS > 0) s.watermarks.hold(tags[i] as number, e);
+    }
+    this.complete(s, tags);
     this.o.onWritten?.(stored);
   }
 
-  /** Acks (multiple) the finished prefix of the deliveries, once. */
+  /**
+   * Acks (multiple) the finished prefix of the deliveries, once; the
+   * watermarks stated within that prefix are now true (core/completeness.ts)
+   * and go to the pipeline. "Finished" is stored or dead-lettered, a fact
+   * even if the channel closed before the ack went out.
+   */
   private complete(s: Session, tags: readonly number[]): void {
     let ackTag: number | undefined;
     for (const t of tags) ackTag = s.chain.complete(t) ?? ackTag;
     if (ackTag !== undefined && !s.closed) s.ch.ack({ fields: { deliveryTag: ackTag } } as Message, true);
     this.o.metrics.inFlight.set(s.chain.outstanding);
+    if (ackTag !== undefined && s.watermarks.size > 0) {
+      this.o.pipeline.recordCompleteness(s.watermarks.release(ackTag));
+    }
   }
 
   /**
@@ -265,6 +278,7 @@ export class AmqpConsumer {
       await Promise.race([Promise.allSettled([...s.batches]), sleep(grace)]);
       await Promise.race([s.confirm.waitForConfirms().catch(() => undefined), sleep(1000)]);
     }
+    await Promise.race([this.o.pipeline.watermarksSettled(), sleep(grace)]);
     // Closing the connection returns every unacked message to the queue.
     s?.close();
     await this.loop;

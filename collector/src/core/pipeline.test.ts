@@ -206,3 +206,42 @@ test('the API cannot list a gateway’s devices: the message waits (retried), it
   assert.equal(calls, 3);
   assert.equal(slept.length, 2);
 });
+
+test('stated watermarks ride on the stored messages; recorded ones are written per device, highest first, never backwards', async () => {
+  const writer = new MemoryWriter();
+  const { p, metrics } = pipeline(writer);
+  const b1 = batch(1);
+  const msgs = [
+    fromDevice(0, 'hh1.pi', { ...b1, completeUntilS: b1.endUnixS }),
+    fromDevice(1, 'hh1.pi', batch(2)), // an older exporter: no watermark
+    fromDevice(2, 'hh2.pi', { ...batch(1), completeUntilS: NOW_S + 3600 }), // ahead of the clock
+  ];
+  const out = await p.process(msgs, () => false);
+  assert.deepEqual(
+    out.stored.map((s) => [s.household, s.device, s.completeUntilS]),
+    [
+      ['hh1', 'pi', b1.endUnixS],
+      ['hh1', 'pi', 0],
+      ['hh2', 'pi', 0],
+    ],
+  );
+  const before = writer.accepted.length;
+  p.recordCompleteness([
+    { household: 'hh1', device: 'pi', completeUntilS: 1000 },
+    { household: 'hh1', device: 'pi', completeUntilS: 2000 },
+    { household: 'hh3', device: 'pi', completeUntilS: 500 },
+  ]);
+  await p.watermarksSettled();
+  p.recordCompleteness([{ household: 'hh1', device: 'pi', completeUntilS: 1500 }]);
+  await p.watermarksSettled();
+  const requests = writer.accepted.slice(before);
+  assert.equal(requests.length, 1, 'one small request; the backward one is not written');
+  const raw = requests[0]?.toString('latin1') ?? '';
+  assert.ok(raw.includes('energy_device_complete_until_seconds') && raw.includes('hh3'));
+  assert.equal(await value(metrics.watermarksWritten), 2);
+  const dropped = (await metrics.watermarksDropped.get()).values;
+  assert.deepEqual(dropped.map((v) => [v.labels.reason, v.value]).sort(), [
+    ['ahead_of_clock', 1],
+    ['not_advancing', 2],
+  ]);
+});

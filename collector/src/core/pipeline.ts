@@ -12,6 +12,7 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { backoffMs, type BackoffOptions } from '@energy/lib/backoff';
 import type { Logger } from '@energy/lib/logger';
 import { decodeReadingBatch, type ReadingBatch } from '@energy/lib/reading-batch';
+import { DeviceWatermarks, type DeviceWatermark } from './completeness.js';
 import { IdentityResolver, type GatewayDeviceLister, type IdentityResult } from './identity.js';
 import type { RejectReason, Rejection } from './reject-reason.js';
 import { compressRequest, WriteRequestBuilder, type EncodedRange } from './remote-write-encoder.js';
@@ -35,7 +36,12 @@ export interface InboundMessage<H> {
   readonly handle: H;
 }
 
-export interface StoredMessage<H> {
+/**
+ * A stored message: its household and device (the verified identity) and the
+ * completeness watermark it stated (0: none), which the transport holds until
+ * every earlier delivery is finished, then hands to `recordCompleteness`.
+ */
+export interface StoredMessage<H> extends DeviceWatermark {
   readonly message: InboundMessage<H>;
   /** The batch's interval end: the ingest lag is measured from it. */
   readonly endUnixS: number;
@@ -73,7 +79,22 @@ export interface PipelineMetrics {
   readonly batchSamples: Observer;
   readonly writeSeconds: Observer;
   readonly ingestLag: Observer;
+  readonly watermarksWritten: Counter;
+  readonly watermarksDropped: LabelledCounter<{ reason: WatermarkDropReason }>;
 }
+
+/**
+ * Why a stated watermark was not written (the metric's `reason`):
+ * `not_advancing` — its device's is already as high (a replayed batch states
+ * less than the live one did; harmless), `ahead_of_clock` — past the
+ * collector's clock by more than the allowed skew (a device cannot have
+ * confirmed the future), `vm_rejected` — VictoriaMetrics refused the request,
+ * `stopping` — VictoriaMetrics was away until shutdown, `internal_error` —
+ * encoding failed (a bug; logged). Dropping one is never wrong, only late:
+ * the device's next message states it again.
+ */
+export type WatermarkDropReason =
+  'not_advancing' | 'ahead_of_clock' | 'vm_rejected' | 'stopping' | 'internal_error';
 
 export interface PipelineOptions {
   readonly limits: ValidationLimits;
@@ -103,6 +124,9 @@ export class IngestPipeline {
   private readonly sleep: (ms: number) => Promise<void>;
   private stopping = false;
   private stopDeadline = Infinity;
+  private readonly watermarks = new DeviceWatermarks();
+  /** The one watermark write in flight: small requests, one at a time, coalesced meanwhile. */
+  private watermarkWrite: Promise<void> | undefined;
 
   constructor(private readonly o: PipelineOptions) {
     this.identity = new IdentityResolver(o.gatewayDevices);
@@ -201,8 +225,23 @@ export class IngestPipeline {
       this.reject(rejected, msg, bad);
       return undefined;
     }
-    const range = builder.addBatch(id.identity.household, id.identity.device, batch);
-    return { message: msg, range, endUnixS: batch.endUnixS, samples: range.samples };
+    const { household, device } = id.identity;
+    const range = builder.addBatch(household, device, batch);
+    let completeUntilS = batch.completeUntilS ?? 0;
+    if (completeUntilS > nowS + this.o.limits.futureSkewS) {
+      // The readings are fine; only the claim is not.
+      this.o.metrics.watermarksDropped.inc({ reason: 'ahead_of_clock' });
+      completeUntilS = 0;
+    }
+    return {
+      message: msg,
+      range,
+      endUnixS: batch.endUnixS,
+      samples: range.samples,
+      household,
+      device,
+      completeUntilS,
+    };
   }
 
   /**
@@ -296,6 +335,58 @@ export class IngestPipeline {
       return stored;
     } finally {
       span.end();
+    }
+  }
+
+  /**
+   * Watermarks whose every earlier delivery is finished (the transport knows
+   * the finished prefix; completeness.ts says why that makes them true). They
+   * go to VictoriaMetrics in a small request of their own after the readings'
+   * acks, never inside a readings request: a readings request's outcome
+   * decides acks and must not depend on them.
+   */
+  recordCompleteness(marks: readonly DeviceWatermark[]): void {
+    const behind = this.watermarks.offer(marks);
+    if (behind > 0) this.o.metrics.watermarksDropped.inc({ reason: 'not_advancing' }, behind);
+    if (this.watermarks.waiting > 0) {
+      this.watermarkWrite ??= this.writeWatermarks().finally(() => (this.watermarkWrite = undefined));
+    }
+  }
+
+  /** Resolves when no watermark waits to be written (shutdown, tests). */
+  async watermarksSettled(): Promise<void> {
+    while (this.watermarkWrite) await this.watermarkWrite;
+  }
+
+  private async writeWatermarks(): Promise<void> {
+    const m = this.o.metrics;
+    const retry = {
+      ...(this.o.writeRetry ?? DEFAULT_RETRY),
+      sleep: this.sleep,
+      shouldStop: () => this.stopping && Date.now() > this.stopDeadline,
+      onRetry: () => m.writeErrors.inc({ kind: 'retryable' }),
+    };
+    for (let marks = this.watermarks.take(); marks.length > 0; marks = this.watermarks.take()) {
+      const builder = new WriteRequestBuilder(marks.length * 96 + 256);
+      try {
+        const tsMs = Date.now();
+        for (const w of marks) builder.addWatermark(w, tsMs);
+        const result = await writeWithRetry(this.o.writer, await compressRequest(builder.raw()), retry);
+        if (result.kind === 'success') m.watermarksWritten.inc(marks.length);
+        else {
+          m.writeErrors.inc({ kind: result.kind });
+          m.watermarksDropped.inc(
+            { reason: result.kind === 'permanent' ? 'vm_rejected' : 'stopping' },
+            marks.length,
+          );
+          this.log.warn({ err: result.error, devices: marks.length }, 'completeness watermarks not written');
+        }
+      } catch (err) {
+        m.watermarksDropped.inc({ reason: 'internal_error' }, marks.length);
+        this.log.error({ err: (err as Error).message }, 'completeness watermarks not written');
+      } finally {
+        builder.release();
+      }
     }
   }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { uncompressSync } from 'snappy';
-import { ENERGY_SERIES, POWER_SERIES, SERIES_LABELS as L } from '@energy/lib/series';
+import { COMPLETENESS_SERIES, ENERGY_SERIES, POWER_SERIES, SERIES_LABELS as L } from '@energy/lib/series';
 import { WriteRequestBuilder, compressRequest } from './remote-write-encoder.js';
 
 interface Series {
@@ -95,4 +95,17 @@ test('any concatenation of message ranges is a valid request (bisection)', async
   assert.deepEqual(new Set(only.map((s) => s.labels[L.device])), new Set(['d1', 'd3']));
   const compressed = await compressRequest(b.raw());
   assert.deepEqual(uncompressSync(compressed), b.raw());
+});
+
+test('a completeness watermark is one gauge sample per device, labelled like its readings', () => {
+  const b = new WriteRequestBuilder(64);
+  b.addWatermark({ household: 'h1', device: 'pi', completeUntilS: 1_780_000_059 }, 1_780_000_100_123);
+  assert.equal(b.samples, 1);
+  assert.deepEqual(decodeWriteRequest(b.raw()), [
+    {
+      labels: { __name__: COMPLETENESS_SERIES, [L.device]: 'pi', [L.household]: 'h1' },
+      samples: [{ value: 1_780_000_059, ts: 1_780_000_100_123 }],
+    },
+  ]);
+  b.release();
 });

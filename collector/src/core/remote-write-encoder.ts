@@ -1,6 +1,7 @@
 import { compress } from 'snappy';
 import type { ReadingBatch } from '@energy/lib/reading-batch';
-import { ENERGY_SERIES, POWER_SERIES, SERIES_LABELS } from '@energy/lib/series';
+import { COMPLETENESS_SERIES, ENERGY_SERIES, POWER_SERIES, SERIES_LABELS } from '@energy/lib/series';
+import type { DeviceWatermark } from './completeness.js';
 
 /**
  * Prometheus remote-write `WriteRequest` written by hand straight into one
@@ -53,6 +54,8 @@ function writeVarint(buf: Buffer, pos: number, v: number): number {
 
 const POWER_NAME = labelField('__name__', POWER_SERIES);
 const ENERGY_NAME = labelField('__name__', ENERGY_SERIES);
+const COMPLETENESS_NAME = labelField('__name__', COMPLETENESS_SERIES);
+const NO_LABEL = Buffer.alloc(0);
 /** Socket labels are few (0..255): encode each once. */
 const SOCKET_LABELS: Buffer[] = [];
 function socketLabel(socket: number): Buffer {
@@ -137,6 +140,18 @@ export class WriteRequestBuilder {
     const samples = batch.readings.length * 2;
     this.sampleCount += samples;
     return { start, end: this.pos, samples };
+  }
+
+  /** One sample of a device's completeness watermark (its value is the watermark, Unix seconds). */
+  addWatermark(w: DeviceWatermark, tsMs: number): void {
+    const idLabels = Buffer.concat([
+      labelField(SERIES_LABELS.device, w.device),
+      labelField(SERIES_LABELS.household, w.household),
+    ]);
+    const sampleInner = 1 + 8 + 1 + varintSize(tsMs);
+    const sampleField = 1 + varintSize(sampleInner) + sampleInner;
+    this.writeSeries(COMPLETENESS_NAME, idLabels, NO_LABEL, w.completeUntilS, tsMs, sampleInner, sampleField);
+    this.sampleCount++;
   }
 
   private writeSeries(
