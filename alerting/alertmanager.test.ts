@@ -3,6 +3,7 @@
 // vmalert does, so no rule has to wait out its `for`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -105,4 +106,71 @@ test('CollectorDown leaves QueueBacklogGrowing active (both page when the collec
     expected,
   );
   assert.deepEqual(state, expected);
+});
+
+test('the Watchdog reaches the dead man’s switch at DEADMAN_URL, and only there', async () => {
+  const dir = tempDir('am-deadman-');
+  const calls: { path: string; receiver: string; alertnames: string[] }[] = [];
+  const hook = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        receiver: string;
+        alerts: { labels: Record<string, string> }[];
+      };
+      calls.push({
+        path: req.url ?? '',
+        receiver: body.receiver,
+        alertnames: body.alerts.map((a) => a.labels.alertname ?? ''),
+      });
+      res.writeHead(200).end();
+    });
+  });
+  const [port, hookPort] = await Promise.all([freePort(), freePort()]);
+  await new Promise<void>((resolve) => hook.listen(hookPort, '127.0.0.1', resolve));
+  const configFile = join(dir.path, 'alertmanager.yml');
+  writeFileSync(
+    configFile,
+    renderAlertmanagerConfig(readFileSync(join(monitoringDir, 'alertmanager.yml.tmpl'), 'utf8'), {
+      brokerAuthPort: hookPort,
+      brokerAuthSecret: 'k',
+      operatorsWebhookUrl: `http://127.0.0.1:${hookPort}/operators`,
+      deadmanUrl: `http://127.0.0.1:${hookPort}/deadman`,
+    }),
+  );
+  const am = await startAlertmanager({
+    port,
+    configFile,
+    storagePath: join(dir.path, 'data'),
+    logFile: join(dir.path, 'alertmanager.log'),
+  });
+  try {
+    // As vmalert posts it: the rule's labels and an end in the future.
+    const res = await fetch(`http://127.0.0.1:${port}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        {
+          labels: { alertname: 'Watchdog', severity: 'none', team: 'operators' },
+          startsAt: new Date().toISOString(),
+          endsAt: new Date(Date.now() + 60_000).toISOString(),
+        },
+      ]),
+    });
+    assert.equal(res.status, 200);
+    for (let i = 0; i < 100 && !calls.some((c) => c.path === '/deadman'); i++) await sleep(100);
+    assert.deepEqual(
+      calls.filter((c) => c.path === '/deadman'),
+      [{ path: '/deadman', receiver: 'deadman', alertnames: ['Watchdog'] }],
+    );
+    assert.deepEqual(
+      calls.filter((c) => c.alertnames.includes('Watchdog') && c.path !== '/deadman'),
+      [],
+    );
+  } finally {
+    await am.stop();
+    await new Promise<void>((resolve) => hook.close(() => resolve()));
+    dir.remove();
+  }
 });
