@@ -77,38 +77,53 @@ export class HeldWatermarks<W extends DeviceWatermark = DeviceWatermark> {
 /**
  * The process's watermarks per device: a device's never goes backwards here,
  * and what is not yet written waits, coalesced to the highest per device.
- * About 150 bytes per device the process has seen.
+ * About 0.5 KB per device the process has seen (measured with 26-character
+ * ids; a collector per shard sees its share); one map look-up per mark.
  */
 export class DeviceWatermarks {
-  private readonly highest = new Map<string, number>();
-  private unwritten = new Map<string, DeviceWatermark>();
+  private readonly devices = new Map<string, DeviceState>();
+  private unwritten: DeviceState[] = [];
 
-  /** Takes the marks that advance their device; returns how many did not. */
+  /** Takes the marks that advance their device; returns how many did not (or were superseded). */
   offer(marks: readonly DeviceWatermark[]): number {
     let behind = 0;
     for (const m of marks) {
       const key = `${m.household}\u0000${m.device}`;
-      if (m.completeUntilS <= (this.highest.get(key) ?? 0)) {
+      let st = this.devices.get(key);
+      if (st === undefined) {
+        st = { highest: 0, pending: undefined };
+        this.devices.set(key, st);
+      }
+      if (m.completeUntilS <= st.highest) {
         behind++;
         continue;
       }
-      const superseded = this.unwritten.get(key);
-      if (superseded) behind++;
-      this.highest.set(key, m.completeUntilS);
-      this.unwritten.set(key, m);
+      if (st.pending === undefined) this.unwritten.push(st);
+      else behind++;
+      st.highest = m.completeUntilS;
+      st.pending = m;
     }
     return behind;
   }
 
   /** The marks to write now, the highest per device; they leave the queue. */
   take(): DeviceWatermark[] {
-    if (this.unwritten.size === 0) return [];
-    const out = [...this.unwritten.values()];
-    this.unwritten = new Map();
+    const out: DeviceWatermark[] = [];
+    for (const st of this.unwritten) {
+      if (st.pending) out.push(st.pending);
+      st.pending = undefined;
+    }
+    this.unwritten = [];
     return out;
   }
 
   get waiting(): number {
-    return this.unwritten.size;
+    return this.unwritten.length;
   }
+}
+
+interface DeviceState {
+  highest: number;
+  /** The mark to write next; undefined once taken. */
+  pending: DeviceWatermark | undefined;
 }
