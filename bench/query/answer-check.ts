@@ -2,7 +2,7 @@
  * One look at what the timed loops only count: the answers carry the
  * household's data (a bench that measured empty answers would flatter).
  */
-import { BROWSER_ENCODING, GRAFANA_ENCODING, grafanaRefreshPaths, portalPath } from './views.js';
+import { BROWSER_ENCODING, GRAFANA_ENCODING, boardRefreshRequests, portalPath } from './views.js';
 import { bodyText, type WireAnswer, type WireClient } from './wire-client.js';
 
 export interface CheckedUser {
@@ -43,7 +43,7 @@ export async function checkAnswers(
   if (known === 0 || kwh <= 0) throw new Error(`empty views: ${known} chart values, ${kwh} kWh`);
   const grafana = { authorization: `Bearer ${u.hh.grafanaToken}`, 'accept-encoding': GRAFANA_ENCODING };
   const empty: string[] = [];
-  for (const p of grafanaRefreshPaths(now, u.hh.timeZone)) {
+  for (const { path: p } of boardRefreshRequests(now, u.hh.timeZone)) {
     const r = json<{ data?: { result?: unknown[] } }>(await u.client.get(p, grafana), 'grafana');
     if (!r.data?.result?.length) empty.push(decodeURIComponent(p));
   }

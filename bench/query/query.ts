@@ -37,7 +37,7 @@ import { measureCpu } from './proc-cpu.js';
 import {
   BROWSER_ENCODING,
   GRAFANA_ENCODING,
-  grafanaRefreshPaths,
+  boardRefreshRequests,
   PORTAL_CYCLE,
   portalPath,
   type PortalView,
@@ -194,13 +194,16 @@ async function main(): Promise<void> {
     // (2) the Grafana board
     const refreshMs: number[] = [];
     const panelMs: number[] = [];
+    const refreshWire: number[] = [];
+    const byPanel = new Map<string, number[]>();
     let panelQueries = 0;
     const grafanaRefresh = async (u: number, timed: boolean) => {
       const user = users[u] as (typeof users)[number];
       const t = performance.now();
+      const requests = boardRefreshRequests(Date.now(), user.hh.timeZone);
       const answers = await Promise.all(
-        grafanaRefreshPaths(Date.now(), user.hh.timeZone).map((p) =>
-          user.client.get(p, {
+        requests.map(({ path }) =>
+          user.client.get(path, {
             authorization: `Bearer ${user.hh.grafanaToken}`,
             'accept-encoding': GRAFANA_ENCODING,
           }),
@@ -209,7 +212,12 @@ async function main(): Promise<void> {
       for (const a of answers) ok(a, 'grafana panel query');
       if (!timed) return;
       refreshMs.push(performance.now() - t);
-      for (const a of answers) panelMs.push(a.ms);
+      answers.forEach((a, i) => {
+        panelMs.push(a.ms);
+        const panel = requests[i]?.panel ?? '';
+        byPanel.set(panel, [...(byPanel.get(panel) ?? []), a.ms]);
+      });
+      refreshWire.push(answers.reduce((n, a) => n + a.wireBytes, 0));
       panelQueries += answers.length;
     };
     log('(2) Grafana board…');
@@ -257,6 +265,7 @@ async function main(): Promise<void> {
       dayChartBytes: median(dayChartWire),
       viewsPerSec: Math.round(views / portal.result),
       grafanaPanelP99Ms: p99(panelMs),
+      grafanaRefreshBytes: median(refreshWire),
       grafanaRefreshesPerSec: Math.round((refreshMs.length / grafana.result) * 10) / 10,
       naivePerSec: Math.round(naiveMs.length / naive.result),
       naiveBytes: median(naiveWire),
@@ -305,8 +314,12 @@ async function main(): Promise<void> {
       ],
       [
         '(2) Grafana board p99',
-        `${result.grafanaBoardP99Ms} ms per refresh (${panelQueries / Math.max(1, refreshMs.length)} queries; each p99 ${result.grafanaPanelP99Ms} ms), ${result.grafanaRefreshesPerSec} refreshes/s`,
+        `${result.grafanaBoardP99Ms} ms per refresh (${panelQueries / Math.max(1, refreshMs.length)} queries; each p99 ${result.grafanaPanelP99Ms} ms), ${result.grafanaRefreshesPerSec} refreshes/s, ${result.grafanaRefreshBytes} B on the wire`,
       ],
+      ...[...byPanel].map(([panel, ms]): [string, string] => [
+        `      ${panel}`.slice(0, 24),
+        `p99 ${p99(ms)} ms`,
+      ]),
       [
         '    CPU ms per refresh',
         `API ${result.cpuMsPerBoardRefresh.api}, VictoriaMetrics ${result.cpuMsPerBoardRefresh.vm}, bench ${result.cpuMsPerBoardRefresh.bench}`,

@@ -39,10 +39,10 @@ const HOUSEHOLD_BOARD = fileURLToPath(
 );
 const board: unknown = JSON.parse(readFileSync(HOUSEHOLD_BOARD, 'utf8'));
 
-/** The paths (with query strings) of one board refresh for a viewer in `timeZone`. */
-export function grafanaRefreshPaths(nowMs: number, timeZone: string): string[] {
+/** The requests (path with query string, and the panel's title) of one board refresh for a viewer in `timeZone`. */
+export function boardRefreshRequests(nowMs: number, timeZone: string): { panel: string; path: string }[] {
   return boardPanelQueries(board, { nowMs, timeZone }).map((q) => {
     const r = panelQueryRequest(q);
-    return `/prometheus${r.path}?${r.params.toString()}`;
+    return { panel: q.panel, path: `/prometheus${r.path}?${r.params.toString()}` };
   });
 }
