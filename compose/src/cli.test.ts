@@ -27,6 +27,7 @@ const PORT_VARS = [
   'VMALERT_OPERATORS_PORT',
   'VMALERT_HOUSEHOLDS_PORT',
   'ALERTMANAGER_PORT',
+  'ALERT_SINK_PORT',
 ] as const;
 
 async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -141,7 +142,13 @@ test('the stack starts healthy, carries readings, and SIGTERM leaves no process 
     }
     if (names.has('collector')) assert.ok(await ok(url('COLLECTOR_METRICS_PORT', '/readyz')));
     if (names.has('vmagent')) assert.ok(await ok(url('VMAGENT_PORT', '/health')));
-    if (names.has('alertmanager')) assert.ok(await ok(url('ALERTMANAGER_PORT', '/-/ready')));
+    if (names.has('alertmanager')) {
+      assert.ok(await ok(url('ALERTMANAGER_PORT', '/-/ready')));
+      // The demo prints where operator alerts land, and the sink answers there.
+      const sinkLine = /^Operator alerts: (\S+)$/m.exec(text);
+      assert.equal(sinkLine?.[1], url('ALERT_SINK_PORT', '/alerts'));
+      assert.ok(await ok(url('ALERT_SINK_PORT', '/alerts')));
+    }
 
     if (names.has('exporter-fleet') && names.has('collector')) {
       // The fleet backfills an hour: readings reach VictoriaMetrics through the broker and the collector.

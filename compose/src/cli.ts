@@ -88,5 +88,10 @@ const api = stack.list.find((s) => s.name === 'api');
 if (api?.status === 'running') {
   say(ctx.portalLine ?? `Portal: http://127.0.0.1:${config.apiPort}`);
 }
+if (stack.list.some((s) => s.name === 'alertmanager' && s.status === 'running')) {
+  const sink = `http://127.0.0.1:${config.alertSinkPort}`;
+  say(`Operator alerts: ${config.operatorsWebhookUrl ?? `${sink}/alerts`}`);
+  say(`Dead man's switch: ${config.deadmanUrl ?? `${sink}/deadman`}`);
+}
 if (cli.check) await shutdown(stack.failed ? 1 : 0);
 say('stack: running; Ctrl-C stops it');

@@ -23,6 +23,9 @@ export interface StackConfig {
   readonly retentionPeriod: string;
   readonly monitoring: boolean;
   readonly operatorsWebhookUrl: string | undefined;
+  readonly deadmanUrl: string | undefined;
+  /** The demo's local sink for operator alerts and the Watchdog (compose/src/alert-sink.ts). */
+  readonly alertSinkPort: number;
   readonly scrapeInterval: string;
   readonly fleet: boolean;
   readonly fleetHouseholds: number;
@@ -53,6 +56,8 @@ export const STACK_CONFIG: Spec<StackConfig> = {
   retentionPeriod: ['VM_RETENTION', field.string('5y')],
   monitoring: ['MONITORING', field.bool(true)],
   operatorsWebhookUrl: ['OPERATORS_WEBHOOK_URL', field.optionalString()],
+  deadmanUrl: ['DEADMAN_URL', field.optionalString()],
+  alertSinkPort: ['ALERT_SINK_PORT', field.port(9097)],
   scrapeInterval: ['SCRAPE_INTERVAL', field.string('15s')],
   fleet: ['FLEET', field.bool(false)],
   fleetHouseholds: ['FLEET_HOUSEHOLDS', field.int(50, 1, 100_000)],
