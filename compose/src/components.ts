@@ -8,6 +8,7 @@ import {
   startVmalert,
   type RabbitMQHandle,
 } from '@energy/lib/services/index';
+import { startAlertSink } from './alert-sink.js';
 import { renderAlertmanagerConfig } from './alertmanager-config.js';
 import { COLLECTOR_USER, ensureCollectorUser } from './broker-users.js';
 import type { Component } from './component.js';
@@ -225,6 +226,14 @@ function monitoringComponents(c: StackConfig, secrets: StackSecrets, logDir: str
       },
     },
     {
+      // Operator alerts and the Watchdog land here unless OPERATORS_WEBHOOK_URL / DEADMAN_URL say otherwise.
+      name: 'alert-sink',
+      async start() {
+        const sink = await startAlertSink({ port: c.alertSinkPort, logFile: join(logDir, 'alert-sink.log') });
+        return { address: sink.alertsUrl, stop: () => sink.close() };
+      },
+    },
+    {
       name: 'alertmanager',
       needsFiles: [MONITORING.alertmanagerTemplate],
       async start() {
@@ -235,7 +244,8 @@ function monitoringComponents(c: StackConfig, secrets: StackSecrets, logDir: str
           renderAlertmanagerConfig(readFileSync(MONITORING.alertmanagerTemplate, 'utf8'), {
             brokerAuthPort: c.brokerAuthPort,
             brokerAuthSecret: secrets.brokerAuthSecret,
-            operatorsWebhookUrl: c.operatorsWebhookUrl,
+            operatorsWebhookUrl: c.operatorsWebhookUrl ?? `${url(c.alertSinkPort)}/alerts`,
+            deadmanUrl: c.deadmanUrl ?? `${url(c.alertSinkPort)}/deadman`,
           }),
           { mode: 0o600 },
         );
