@@ -86,7 +86,14 @@ export async function startApi(
   const proc = await startProcess({
     name: `api-${index}`,
     command: process.execPath,
-    args: ['--conditions=source', '--import', 'tsx', 'api/src/main.ts'],
+    args: [
+      // BENCH_API_PROFILE=1: a V8 CPU profile per process, written to the log dir when it stops.
+      ...(process.env.BENCH_API_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${o.logDir}`] : []),
+      '--conditions=source',
+      '--import',
+      'tsx',
+      'api/src/main.ts',
+    ],
     cwd: API_ROOT,
     env: {
       API_PORT: String(port),
