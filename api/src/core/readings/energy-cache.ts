@@ -1,5 +1,6 @@
 import { ByteLru, NO_OBSERVER, type CacheObserver } from './byte-lru.js';
-import type { SeriesReader, SocketSamples, StepGrid } from './series-reader.js';
+import { quarterRuns, type QuarterRun, type QuarterSource } from './energy.js';
+import type { SeriesReader, SocketSamples } from './series-reader.js';
 
 const QUARTER_MS = 900_000;
 const DAY_MS = 86_400_000;
@@ -50,22 +51,26 @@ export class EnergyCache {
   }
 
   /**
-   * A SeriesReader's energyIncrease at quarter steps for one household,
-   * served from final days where it can: a day that is cached is read from
-   * here, a day that ended before `completeUntil` is read whole from the
-   * store and kept, the rest (days not yet final) is read from the store
-   * every time. `completeUntil` is only asked when some day is missing.
+   * The household's quarter-hour increases, served from final days where it
+   * can: a day that is cached is read from here, a day that ended before
+   * `completeUntil` is read whole from the store and kept, the rest (days
+   * not yet final) is read from the store every time. `completeUntil` is
+   * only asked when some day is missing.
    */
   reader(
     series: Pick<SeriesReader, 'energyIncrease'>,
     generation: string,
     completeUntil: () => Promise<number>,
-  ): Pick<SeriesReader, 'energyIncrease'> {
+  ): QuarterSource {
     return {
-      energyIncrease: async (household: string, grid: StepGrid): Promise<SocketSamples[]> => {
-        if (grid.stepMs !== QUARTER_MS) return series.energyIncrease(household, grid);
-        return this.quarters(series, household, `${household}\u0000${generation}\u0000`, grid, completeUntil);
-      },
+      quarterRuns: (household, startMs, endMs) =>
+        this.quarters(
+          series,
+          household,
+          `${household}\u0000${generation}\u0000`,
+          { startMs, endMs },
+          completeUntil,
+        ),
     };
   }
 
@@ -73,18 +78,17 @@ export class EnergyCache {
     series: Pick<SeriesReader, 'energyIncrease'>,
     household: string,
     prefix: string,
-    grid: StepGrid,
+    range: { readonly startMs: number; readonly endMs: number },
     completeUntil: () => Promise<number>,
-  ): Promise<SocketSamples[]> {
-    const { startMs, endMs } = grid;
-    const out: SocketSamples[] = [];
-    const inRange = (t: number): boolean => t - QUARTER_MS >= startMs && t <= endMs;
+  ): Promise<QuarterRun[]> {
+    const { startMs, endMs } = range;
+    const out: QuarterRun[] = [];
     const runs: { start: number; end: number; keep: number[] }[] = [];
     let until: number | undefined;
     for (let day = Math.floor(startMs / DAY_MS) * DAY_MS; day < endMs; day += DAY_MS) {
       const cached = this.days.get(prefix + day);
       if (cached) {
-        out.push(...samplesOf(cached, day, inRange));
+        for (const s of cached.sockets) out.push({ ...s, firstEndMs: day + QUARTER_MS });
         continue;
       }
       until ??= await completeUntil();
@@ -104,10 +108,7 @@ export class EnergyCache {
         stepMs: QUARTER_MS,
       });
       for (const day of run.keep) this.days.set(prefix + day, ...sized(quarterDay(read, day)));
-      for (const s of read) {
-        const samples = s.samples.filter(([t]) => inRange(t));
-        if (samples.length > 0) out.push({ device: s.device, socket: s.socket, samples });
-      }
+      out.push(...quarterRuns(read));
     }
     return out;
   }
@@ -132,20 +133,6 @@ function quarterDay(read: readonly SocketSamples[], day: number): QuarterDay {
     }
   }
   return { sockets: [...bySocket.values()] };
-}
-
-function samplesOf(d: QuarterDay, day: number, inRange: (t: number) => boolean): SocketSamples[] {
-  const out: SocketSamples[] = [];
-  for (const s of d.sockets) {
-    const samples: [number, number][] = [];
-    for (let i = 0; i < QUARTERS_PER_DAY; i++) {
-      const t = day + (i + 1) * QUARTER_MS;
-      const j = s.joules[i];
-      if (j !== undefined && !Number.isNaN(j) && inRange(t)) samples.push([t, j]);
-    }
-    if (samples.length > 0) out.push({ device: s.device, socket: s.socket, samples });
-  }
-  return out;
 }
 
 /** A household's device generation: what, when it changes, makes its cached days unreachable. */

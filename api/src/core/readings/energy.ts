@@ -1,7 +1,8 @@
-import { buckets, rfc3339InZone, type Bucket } from '@energy/lib/local-time';
-import type { SeriesReader } from './series-reader.js';
+import { buckets, type Bucket } from '@energy/lib/local-time';
+import type { SeriesReader, SocketSamples } from './series-reader.js';
 import type { ReadingHousehold, SocketNames } from './sockets.js';
 import { pricer, roundMoney, tariffOf } from './tariff.js';
+import { rfc3339 } from './zone-clock.js';
 
 const QUARTER_MS = 900_000;
 const JOULES_PER_KWH = 3_600_000;
@@ -21,13 +22,42 @@ export interface EnergyBucket {
 }
 
 /**
+ * A socket's quarter-hour increases (joules) in a row: quarter i ends at
+ * `firstEndMs + i × 15 min`; NaN where it had no reading. What the energy
+ * cache holds per final day, handed over without a tuple per quarter.
+ */
+export interface QuarterRun {
+  readonly device: string;
+  readonly socket: number;
+  readonly firstEndMs: number;
+  readonly joules: ArrayLike<number>;
+}
+
+/** Where energyBuckets reads quarters: the energy cache (energy-cache.ts) in front of the store. */
+export interface QuarterSource {
+  quarterRuns(household: string, startMs: number, endMs: number): Promise<QuarterRun[]>;
+}
+
+/** A store's quarter-hour increases as runs. */
+export function quarterRuns(read: readonly SocketSamples[]): QuarterRun[] {
+  return read.flatMap((s) => {
+    const firstEndMs = s.samples[0]?.[0];
+    const lastEndMs = s.samples[s.samples.length - 1]?.[0];
+    if (firstEndMs === undefined || lastEndMs === undefined) return [];
+    const joules = new Float64Array((lastEndMs - firstEndMs) / QUARTER_MS + 1).fill(NaN);
+    for (const [t, j] of s.samples) joules[(t - firstEndMs) / QUARTER_MS] = j;
+    return [{ device: s.device, socket: s.socket, firstEndMs, joules }];
+  });
+}
+
+/**
  * Energy per bucket from the counter: the increase over every quarter hour
  * (every zone's offset is a whole number of quarters, so quarters never
  * straddle a bucket edge), priced at the quarter's start and summed into the
  * household's local buckets. Quarters after now are not read.
  */
 export async function energyBuckets(
-  series: Pick<SeriesReader, 'energyIncrease'>,
+  source: Pick<SeriesReader, 'energyIncrease'> | QuarterSource,
   hh: ReadingHousehold,
   opts: { readonly from: number; readonly to: number; readonly bucket: Bucket; readonly nowMs: number },
 ): Promise<EnergyBucket[]> {
@@ -39,28 +69,46 @@ export async function energyBuckets(
   const out: EnergyBucket[] = bs.map((b) => ({ ...b, kwh: 0, cost: 0, sockets: [] }));
   const index = new Map<string, number>();
   const price = pricer(tariffOf(hh), hh.timeZone);
-  const read =
-    first.start < endMs
-      ? await series.energyIncrease(hh.id, { startMs: first.start, endMs, stepMs: QUARTER_MS })
-      : [];
-  for (const s of read) {
-    const { device, socket } = s;
-    let bi = 0;
-    for (const [t, joules] of s.samples) {
-      const qStart = t - QUARTER_MS;
-      while (bi < out.length && (out[bi]?.end ?? 0) <= qStart) bi++;
+  let runs: QuarterRun[] = [];
+  if (first.start < endMs) {
+    runs =
+      'quarterRuns' in source
+        ? await source.quarterRuns(hh.id, first.start, endMs)
+        : quarterRuns(
+            await source.energyIncrease(hh.id, { startMs: first.start, endMs, stepMs: QUARTER_MS }),
+          );
+  }
+  for (const run of runs) {
+    const { device, socket, joules, firstEndMs } = run;
+    // Quarter i spans [firstEndMs + (i − 1) q, firstEndMs + i q): the run's first and last starts.
+    const runStart = firstEndMs - QUARTER_MS;
+    const runEnd = firstEndMs + (joules.length - 1) * QUARTER_MS;
+    for (let bi = firstBucketEndingAfter(out, runStart); bi < out.length; bi++) {
       const b = out[bi];
-      if (!b || qStart < b.start) continue;
-      const kwh = joules / JOULES_PER_KWH;
-      if (!Number.isFinite(kwh)) continue;
-      const cost = kwh * price(qStart);
-      const key = `${bi}|${device}|${socket}`;
-      let i = index.get(key);
-      if (i === undefined) {
-        i = b.sockets.push({ device, socket, kwh: 0, cost: 0 }) - 1;
-        index.set(key, i);
+      if (!b || b.start >= runEnd || b.start >= endMs) break;
+      // The quarters whose start lies in the bucket and whose end is not after endMs.
+      const lo = Math.max(0, Math.ceil((b.start - runStart) / QUARTER_MS));
+      const hi = Math.min(joules.length - 1, Math.floor((Math.min(b.end, endMs) - firstEndMs) / QUARTER_MS));
+      let kwh = 0;
+      let cost = 0;
+      let any = false;
+      for (let i = lo; i <= hi; i++) {
+        const j = joules[i];
+        if (j === undefined || Number.isNaN(j)) continue;
+        const k = j / JOULES_PER_KWH;
+        if (!Number.isFinite(k)) continue;
+        kwh += k;
+        cost += k * price(runStart + i * QUARTER_MS);
+        any = true;
       }
-      const se = b.sockets[i];
+      if (!any) continue;
+      const key = `${bi}|${device}|${socket}`;
+      let e = index.get(key);
+      if (e === undefined) {
+        e = b.sockets.push({ device, socket, kwh: 0, cost: 0 }) - 1;
+        index.set(key, e);
+      }
+      const se = b.sockets[e];
       if (se) {
         se.kwh += kwh;
         se.cost += cost;
@@ -79,6 +127,18 @@ export async function energyBuckets(
     }
   }
   return out;
+}
+
+/** The index of the first bucket that ends after `ms` (buckets are in order and do not overlap). */
+function firstBucketEndingAfter(bs: readonly { readonly end: number }[], ms: number): number {
+  let lo = 0;
+  let hi = bs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((bs[mid]?.end ?? Infinity) <= ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
@@ -103,8 +163,8 @@ export function energyView(hh: ReadingHousehold, bucket: Bucket, bs: readonly En
     timeZone: hh.timeZone,
     currency: hh.currency,
     buckets: bs.map((b) => ({
-      start: rfc3339InZone(b.start, hh.timeZone),
-      end: rfc3339InZone(b.end, hh.timeZone),
+      start: rfc3339(b.start, hh.timeZone),
+      end: rfc3339(b.end, hh.timeZone),
       kwh: b.kwh,
       cost: b.cost,
       sockets: b.sockets,
@@ -120,8 +180,8 @@ export function energyCsv(hh: ReadingHousehold, names: SocketNames, bs: readonly
     for (const s of b.sockets) {
       lines.push(
         [
-          rfc3339InZone(b.start, hh.timeZone),
-          rfc3339InZone(b.end, hh.timeZone),
+          rfc3339(b.start, hh.timeZone),
+          rfc3339(b.end, hh.timeZone),
           q(s.device),
           s.socket,
           q(names(s.device, s.socket).name),

@@ -1,6 +1,6 @@
-import { rfc3339InZone } from '@energy/lib/local-time';
 import type { SeriesReader } from './series-reader.js';
 import { bySocket, type ReadingHousehold, type SocketNames } from './sockets.js';
+import { rfc3339 } from './zone-clock.js';
 
 /** A socket silent for longer than this is not live: it drops out of the view. */
 export const LIVE_WINDOW_MS = 10 * 60_000;
@@ -30,8 +30,8 @@ export async function liveView(
       socket: s.socket,
       name: names(s.device, s.socket).name,
       watts: s.watts,
-      at: s.atMs === undefined ? null : rfc3339InZone(s.atMs, hh.timeZone),
+      at: s.atMs === undefined ? null : rfc3339(s.atMs, hh.timeZone),
     }))
     .sort(bySocket);
-  return { at: rfc3339InZone(nowMs(), hh.timeZone), sockets };
+  return { at: rfc3339(nowMs(), hh.timeZone), sockets };
 }

@@ -1,6 +1,6 @@
-import { rfc3339InZone } from '@energy/lib/local-time';
 import type { SeriesReader } from './series-reader.js';
 import { bySocket, type ReadingHousehold, type SocketNames } from './sockets.js';
+import { rfc3339 } from './zone-clock.js';
 
 /** The finest step a chart may ask for, and the most points it may get. */
 export const MIN_STEP_SECONDS = 10;
@@ -63,10 +63,10 @@ export async function powerChart(
     end < start ? [[], []] : await Promise.all([series.meanPower(hh.id, grid), series.maxPower(hh.id, grid)]);
   const peakOf = new Map(peaks.map((p) => [`${p.device}|${p.socket}`, new Map(p.samples)]));
   return {
-    from: rfc3339InZone(start * 1000, hh.timeZone),
-    to: rfc3339InZone(end * 1000, hh.timeZone),
+    from: rfc3339(start * 1000, hh.timeZone),
+    to: rfc3339(end * 1000, hh.timeZone),
     stepSeconds: step,
-    timestamps: timestamps.map((t) => rfc3339InZone(t * 1000, hh.timeZone)),
+    timestamps: timestamps.map((t) => rfc3339(t * 1000, hh.timeZone)),
     series: read
       .map((s) => {
         const byT = new Map(s.samples);

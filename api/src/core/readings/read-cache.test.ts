@@ -5,7 +5,9 @@ import { energyBuckets } from './energy.js';
 import { completeUntil, OUTBOX_WINDOW_MS } from './finality.js';
 import { InMemorySeries } from './in-memory-series.js';
 import { DEVICE_MINUTE_MS, liveValidUntil, RECHECK_MS } from './live-cache.js';
+import { localParts, rfc3339InZone } from '@energy/lib/local-time';
 import { ByteLru } from './byte-lru.js';
+import { rfc3339, wallClock } from './zone-clock.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -138,4 +140,21 @@ test('byte LRU: bounded by bytes, least recently used dropped first', () => {
   lru.set('huge', 4, 101);
   assert.equal(lru.get('huge'), undefined);
   assert.deepEqual(seen, ['hit', 'miss', 'hit', 'hit', 'miss']);
+});
+
+test('the zone clock from cached offsets says what Intl says, across both Berlin DST changes and in half-hour zones', () => {
+  for (const tz of ['Europe/Berlin', 'Asia/Kolkata', 'Australia/Lord_Howe', 'America/St_Johns', 'UTC']) {
+    for (let t = Date.UTC(2026, 2, 28, 20); t < Date.UTC(2026, 2, 29, 6); t += 7 * 60_000 + 13_000) {
+      assert.equal(rfc3339(t, tz), rfc3339InZone(t, tz), `${tz} ${t}`);
+    }
+    for (let t = Date.UTC(2026, 9, 24, 20); t < Date.UTC(2026, 9, 25, 6); t += 7 * 60_000 + 13_000) {
+      assert.equal(rfc3339(t, tz), rfc3339InZone(t, tz), `${tz} ${t}`);
+    }
+    // Lord Howe moves its clock by half an hour, at 15:00 UTC.
+    for (let t = Date.UTC(2026, 3, 4, 13); t < Date.UTC(2026, 3, 4, 17); t += 7 * 60_000 + 13_000) {
+      assert.equal(rfc3339(t, tz), rfc3339InZone(t, tz), `${tz} ${t}`);
+    }
+    const at = Date.UTC(2026, 3, 5, 14, 45);
+    assert.equal(wallClock(at, tz).weekday, localParts(at, tz).weekday);
+  }
 });

@@ -1,5 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
-import { localDate, localParts } from '@energy/lib/local-time';
+import { wallClock } from './zone-clock.js';
 
 /**
  * A household's electricity price: dated periods (a price change starts a new
@@ -99,12 +99,18 @@ function inWindow(w: TouWindow, weekday: number, minuteOfDay: number): boolean {
 
 /** Price per kWh at an instant, in the household's zone. */
 export function priceAt(t: Tariff, ms: number, tz: string): number {
-  const date = localDate(ms, tz);
-  const periods = [...t.periods].sort((a, b) => a.from.localeCompare(b.from));
+  return priceIn(sortedPeriods(t), ms, tz);
+}
+
+const sortedPeriods = (t: Tariff): TariffPeriod[] =>
+  [...t.periods].sort((a, b) => a.from.localeCompare(b.from));
+
+function priceIn(periods: readonly TariffPeriod[], ms: number, tz: string): number {
+  const lp = wallClock(ms, tz);
+  const date = `${lp.year}-${String(lp.month).padStart(2, '0')}-${String(lp.day).padStart(2, '0')}`;
   let period = periods[0];
   for (const p of periods) if (p.from <= date) period = p;
   if (!period) return 0;
-  const lp = localParts(ms, tz);
   const m = lp.hour * 60 + lp.minute;
   for (const w of period.windows ?? []) if (inWindow(w, lp.weekday, m)) return w.pricePerKwh;
   return period.pricePerKwh;
@@ -123,11 +129,15 @@ export function householdPriceAt(
  * once: every socket of a quarter hour shares its price, and Intl is slow.
  */
 export function pricer(t: Tariff, tz: string): (ms: number) => number {
+  const periods = sortedPeriods(t);
+  // One flat price forever (the default, and most tariffs): no clock needed.
+  const only = periods.length === 1 ? periods[0] : undefined;
+  if (only && (only.windows ?? []).length === 0) return () => only.pricePerKwh;
   const prices = new Map<number, number>();
   return (ms) => {
     let p = prices.get(ms);
     if (p === undefined) {
-      p = priceAt(t, ms, tz);
+      p = priceIn(periods, ms, tz);
       prices.set(ms, p);
     }
     return p;
