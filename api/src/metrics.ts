@@ -37,6 +37,39 @@ export function createMetrics(): ApiMetrics {
       labelNames: ['reason'],
       registers: [registry],
     }),
+    rumDropped: new Counter({
+      name: 'api_rum_values_dropped_total',
+      help: 'Values of accepted Faro payloads not recorded (not a number, out of range), by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    // The browser's view, beside http_request_duration_seconds (the server's).
+    rumWebVital: new Histogram({
+      name: 'api_rum_web_vital_seconds',
+      help: "Web vitals reported by the portal's browsers (lcp, inp, ttfb, fcp)",
+      labelNames: ['vital'],
+      buckets: [0.05, 0.1, 0.2, 0.5, 0.8, 1, 1.8, 2.5, 4, 10],
+      registers: [registry],
+    }),
+    rumLayoutShift: new Histogram({
+      name: 'api_rum_cumulative_layout_shift',
+      help: "Cumulative layout shift scores reported by the portal's browsers",
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+    rumPageLoad: new Histogram({
+      name: 'api_rum_page_load_seconds',
+      help: "Page load time (navigation start to DOM complete) in the portal's browsers",
+      buckets: [0.1, 0.25, 0.5, 1, 2, 4, 8, 15],
+      registers: [registry],
+    }),
+    rumApiCall: new Histogram({
+      name: 'api_rum_api_call_seconds',
+      help: "Duration of the portal's API calls as its browsers saw them, by route template",
+      labelNames: ['route'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
     brokerAuth: new Counter({
       name: 'api_broker_auth_decisions_total',
       help: 'RabbitMQ HTTP auth backend answers by check and result',
@@ -83,6 +116,11 @@ export interface ApiMetrics {
   readonly loginFailures: Counter<'reason'>;
   readonly rumEvents: Counter<'kind'>;
   readonly rumRejected: Counter<'reason'>;
+  readonly rumDropped: Counter<'reason'>;
+  readonly rumWebVital: Histogram<'vital'>;
+  readonly rumLayoutShift: Histogram;
+  readonly rumPageLoad: Histogram;
+  readonly rumApiCall: Histogram<'route'>;
   readonly brokerAuth: Counter<'check' | 'result'>;
   readonly vmQueries: Counter<'result'>;
   readonly readCacheLookups: Counter<'cache' | 'result'>;

@@ -1,11 +1,13 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AppDeps } from '../deps.js';
+import { isRefusal, readFaroPayload } from '../core/rum/faro-payload.js';
+import { RouteTemplates } from '../core/rum/route-template.js';
+import { RUM_LIMITS } from '../core/rum/rum-limits.js';
+import { TokenBuckets } from '../core/rum/token-bucket.js';
 import { ApiError } from '../errors.js';
 import { readJson } from '../http/body.js';
 import { openApiDocument } from '../openapi.js';
-
-const RUM_KINDS = ['logs', 'exceptions', 'measurements', 'events', 'traces'] as const;
 
 export function opsRoutes(router: Router, deps: AppDeps): void {
   router.get('/metrics', async (ctx: Context) => {
@@ -30,24 +32,50 @@ export function opsRoutes(router: Router, deps: AppDeps): void {
     ctx.body = openApiDocument(router);
   });
 
-  // Faro payloads from the portal: only counted, by kind; bounded in size.
+  // Faro payloads from the portal's browsers: bounded per client, per
+  // request and in size; web vitals, page loads and API call durations
+  // become histograms (API calls by route template, never by URL).
+  const clients = new TokenBuckets(RUM_LIMITS.perClient);
+  let templates: RouteTemplates | undefined;
   router.post('/api/v1/rum', async (ctx: Context) => {
+    const refuse = (reason: string, err: ApiError): never => {
+      deps.metrics.rumRejected.inc({ reason });
+      throw err;
+    };
+    if (!clients.take(ctx.ip)) {
+      refuse(
+        'rate_limited',
+        new ApiError('throttled', 'Too many RUM reports from this client', {
+          'retry-after': String(clients.retryAfterSeconds(ctx.ip)),
+        }),
+      );
+    }
     let body: unknown;
     try {
-      body = await readJson(ctx, 256 * 1024);
+      body = await readJson(ctx, RUM_LIMITS.maxBodyBytes);
     } catch (err) {
       deps.metrics.rumRejected.inc({ reason: err instanceof ApiError ? err.code : 'unreadable' });
       throw err;
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body) || !('meta' in body)) {
-      deps.metrics.rumRejected.inc({ reason: 'not_faro' });
-      throw new ApiError('validation_failed', 'Not a Faro payload: "meta" is missing');
+    const r = readFaroPayload(body, RUM_LIMITS.maxEventsPerRequest);
+    if (isRefusal(r)) {
+      refuse(
+        r.reason,
+        new ApiError(r.reason === 'too_many_events' ? 'payload_too_large' : 'validation_failed', r.message),
+      );
+      return;
     }
-    const b = body as Record<string, unknown>;
-    for (const k of RUM_KINDS) {
-      const list = b[k];
-      if (Array.isArray(list) && list.length > 0) deps.metrics.rumEvents.inc({ kind: k }, list.length);
-    }
+    // Every route is registered by now: the templates are read once, at the first report.
+    templates ??= new RouteTemplates(
+      router.stack.flatMap((layer) => (typeof layer.path === 'string' ? [layer.path] : [])),
+    );
+    const m = deps.metrics;
+    for (const [kind, n] of r.counts) m.rumEvents.inc({ kind }, n);
+    for (const v of r.vitals) m.rumWebVital.observe({ vital: v.vital }, v.seconds);
+    for (const score of r.layoutShifts) m.rumLayoutShift.observe(score);
+    for (const seconds of r.pageLoads) m.rumPageLoad.observe(seconds);
+    for (const f of r.fetches) m.rumApiCall.observe({ route: templates.match(f.url) }, f.seconds);
+    for (const [reason, n] of r.dropped) m.rumDropped.inc({ reason }, n);
     ctx.status = 202;
     ctx.body = { accepted: true };
   });
