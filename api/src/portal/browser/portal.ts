@@ -3,10 +3,14 @@ import { getWebInstrumentations, initializeFaro } from '@grafana/faro-web-sdk';
 import uPlot from 'uplot';
 import './portal.css';
 
+// The browser's view for the operators' board: web vitals (LCP, INP, CLS,
+// TTFB, FCP), the page load, and the duration of every fetch (Faro's default
+// resource tracking: fetch and XHR only). The API keeps them as histograms
+// by route template (api/src/core/rum/).
 initializeFaro({
   url: '/api/v1/rum',
   app: { name: 'energy-portal', version: '1' },
-  instrumentations: getWebInstrumentations({ captureConsole: false }),
+  instrumentations: getWebInstrumentations({ captureConsole: false, enablePerformanceInstrumentation: true }),
 });
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
