@@ -530,6 +530,89 @@ const api: DashboardSpec = {
         { expr: `sum by (reason) (rate(api_login_failures_total[${RATE}])) * 60`, legend: '{{reason}}' },
       ],
     },
+    // The browser's view (Faro, POST /api/v1/rum) beside the server's: the
+    // same route templates on both sides, so a gap between them is network,
+    // queueing or the browser itself.
+    {
+      title: 'API call p75 by route — as browsers saw it',
+      type: 'timeseries',
+      unit: 's',
+      w: 12,
+      h: 8,
+      description: "Each fetch's duration in the portal's browsers (resource timing), by route template.",
+      targets: [
+        {
+          expr: `histogram_quantile(0.75, sum by (le, route) (rate(api_rum_api_call_seconds_bucket{job="api"}[${RATE}])))`,
+          legend: '{{route}}',
+        },
+      ],
+    },
+    {
+      title: 'API call p75 by route — as the server saw it',
+      type: 'timeseries',
+      unit: 's',
+      w: 12,
+      h: 8,
+      description: 'From the request entering Koa to the response leaving it.',
+      targets: [
+        {
+          expr: `histogram_quantile(0.75, sum by (le, route) (rate(http_request_duration_seconds_bucket{job="api",route=~"/api/.*"}[${RATE}])))`,
+          legend: '{{route}}',
+        },
+      ],
+    },
+    {
+      title: 'Web vitals p75 (browsers)',
+      type: 'timeseries',
+      unit: 's',
+      w: 12,
+      h: 8,
+      description:
+        'Good: LCP ≤ 2.5 s, INP ≤ 200 ms, TTFB ≤ 800 ms, FCP ≤ 1.8 s. Page load: navigation start to DOM complete.',
+      targets: [
+        {
+          expr: `histogram_quantile(0.75, sum by (le, vital) (rate(api_rum_web_vital_seconds_bucket{job="api"}[${RATE}])))`,
+          legend: '{{vital}}',
+        },
+        {
+          expr: `histogram_quantile(0.75, sum by (le) (rate(api_rum_page_load_seconds_bucket{job="api"}[${RATE}])))`,
+          legend: 'page load',
+        },
+      ],
+    },
+    {
+      title: 'Cumulative layout shift p75 (browsers)',
+      type: 'timeseries',
+      unit: 'short',
+      w: 6,
+      h: 8,
+      description: 'Good: ≤ 0.1.',
+      targets: [
+        {
+          expr: `histogram_quantile(0.75, sum by (le) (rate(api_rum_cumulative_layout_shift_bucket{job="api"}[${RATE}])))`,
+          legend: 'CLS',
+        },
+      ],
+    },
+    {
+      title: 'RUM refused and dropped / min',
+      type: 'timeseries',
+      unit: 'short',
+      w: 6,
+      h: 8,
+      description:
+        'Reports refused (413 too many items or too large, 429 rate limited, 400 not Faro) and single values dropped (not a number, out of range).',
+      targets: [
+        {
+          expr: `sum by (reason) (rate(api_rum_rejected_total{job="api"}[${RATE}])) * 60`,
+          legend: 'refused {{reason}}',
+        },
+        {
+          expr: `sum by (reason) (rate(api_rum_values_dropped_total{job="api"}[${RATE}])) * 60`,
+          legend: 'dropped {{reason}}',
+        },
+      ],
+    },
   ],
 };
 
