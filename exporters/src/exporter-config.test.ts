@@ -45,3 +45,20 @@ test('config: file values, environment wins', () => {
   assert.equal(c.password, 'env');
   assert.deepEqual(c.meters, [{ type: 'simulator', sockets: 3, seed: 1, householdId: 'h1' }]);
 });
+
+test('config: /metrics listens on loopback unless EXPORTER_METRICS_HOST names an address', () => {
+  const base = { AMQP_USERNAME: 'h1.pi', AMQP_PASSWORD: 'pw' };
+  assert.equal(readExporterConfig(base).metricsHost, '127.0.0.1');
+  assert.equal(readExporterConfig({ ...base, EXPORTER_METRICS_HOST: '0.0.0.0' }).metricsHost, '0.0.0.0');
+  assert.equal(
+    readExporterConfig({ ...base, EXPORTER_METRICS_HOST: '192.168.1.20' }).metricsHost,
+    '192.168.1.20',
+  );
+  assert.equal(readExporterConfig({ ...base, EXPORTER_METRICS_HOST: '::' }).metricsHost, '::');
+  assert.throws(
+    () => readExporterConfig({ ...base, EXPORTER_METRICS_HOST: 'everywhere' }),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      err.problems.some((p) => p.startsWith('EXPORTER_METRICS_HOST=everywhere')),
+  );
+});

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { ConfigError, field, type Field } from '@energy/lib/config';
 import { DEFAULT_PORTS, parseDeviceUsername } from '@energy/lib/defaults';
 
@@ -43,6 +44,12 @@ export interface ExporterConfig {
   readonly replayRate: number;
   readonly sampleIntervalS: number;
   readonly metricsPort: number;
+  /**
+   * The address /metrics listens on: loopback unless told, so that a Pi's
+   * metrics are not on its network by accident; 0.0.0.0 (or the Pi's LAN
+   * address) lets the household's own Prometheus or Home Assistant scrape it.
+   */
+  readonly metricsHost: string;
   /** Start of a fast simulated clock (Unix s; tests and demos); 0: the real clock. */
   readonly simClockStart: number;
   readonly simClockSpeed: number;
@@ -58,12 +65,25 @@ const spec = {
   replayRate: ['REPLAY_RATE', field.number(200, 1, 100_000)],
   sampleIntervalS: ['SAMPLE_INTERVAL_S', field.int(5, 1, 60)],
   metricsPort: ['EXPORTER_METRICS_PORT', field.port(DEFAULT_PORTS.exporterMetrics)],
+  metricsHost: ['EXPORTER_METRICS_HOST', listenAddress('127.0.0.1')],
   simClockStart: ['SIM_CLOCK_START', field.number(0, 0)],
   simClockSpeed: ['SIM_CLOCK_SPEED', field.number(1, 1, 100_000)],
   meters: ['METERS', field.string('[{"type":"simulator"}]')],
 } as const satisfies Record<string, readonly [string, Field<unknown>]>;
 
 type Raw = Record<string, string | undefined>;
+
+/** An IP address to listen on (v4 or v6; 0.0.0.0 or :: for every interface). */
+function listenAddress(def: string): Field<string> {
+  return {
+    read(name, raw, problems) {
+      const v = raw ?? def;
+      if (isIP(v) === 0)
+        problems.push(`${name}=${v} is not an IP address (0.0.0.0 listens on every interface)`);
+      return v;
+    },
+  };
+}
 
 /** The config file holds the same names as the environment; the environment wins. */
 export function readConfigFile(path: string | undefined): { values: Raw; problems: string[] } {

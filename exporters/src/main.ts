@@ -66,6 +66,7 @@ const exporter = new Exporter({
 });
 const server = await startOpsHttpServer({
   port: config.metricsPort,
+  host: config.metricsHost,
   registry: metrics.registry,
   isReady: () => publisher.connected,
   notReadyText: 'not connected to the broker',
