@@ -5,6 +5,7 @@ import { authOf, requireUser } from '../auth/authenticate.js';
 import type { CacheObserver } from '../core/readings/byte-lru.js';
 import { deviceGeneration, EnergyCache } from '../core/readings/energy-cache.js';
 import { energyBuckets, energyCsv, energyView } from '../core/readings/energy.js';
+import { ChartCache } from '../core/readings/chart-cache.js';
 import { CompletenessCache } from '../core/readings/completeness-cache.js';
 import { LiveCache } from '../core/readings/live-cache.js';
 import { liveView } from '../core/readings/live.js';
@@ -73,6 +74,7 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
   const user = requireUser(deps);
   const nowMs = (): number => (deps.now?.() ?? new Date()).getTime();
   const energyCache = new EnergyCache(undefined, observer(deps.metrics, 'energy'));
+  const chartCache = new ChartCache(undefined, observer(deps.metrics, 'chart'));
   const liveCache = new LiveCache(undefined, observer(deps.metrics, 'live'));
   const bodies = new CompressedBodies(undefined, observer(deps.metrics, 'bodies'));
   const completeness = new CompletenessCache(deps.series, nowMs);
@@ -106,10 +108,13 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
     const stepSeconds = stepQ ? Number(stepQ) : defaultStepSeconds(from, to);
     const problem = stepProblem(from, to, stepSeconds);
     if (problem) throw new ApiError('validation_failed', problem);
-    const chart = await powerChart(deps.series, hh, names, { fromMs: from, toMs: to, stepSeconds });
-    const final =
-      to <= Date.now() - RECENT_MS &&
-      to <= (await householdCompleteUntil(hh, devices, deviceGeneration(devices)));
+    const generation = deviceGeneration(devices);
+    let untilMs: number | undefined;
+    const until = async () => (untilMs ??= await householdCompleteUntil(hh, devices, generation));
+    // Final chunks of steps come from the cache; only the rest is read from the store.
+    const series = chartCache.reader(deps.series, generation, until);
+    const chart = await powerChart(series, hh, names, { fromMs: from, toMs: to, stepSeconds });
+    const final = to <= Date.now() - RECENT_MS && to <= (await until());
     sendAnswer(ctx, chart, { freshness: final ? { kind: 'final' } : { kind: 'revalidate' }, bodies });
   });
 

@@ -43,12 +43,16 @@ export interface PowerChart {
   }[];
 }
 
+/** Where the chart reads its steps: a SeriesReader, or the chart cache (chart-cache.ts) in front of it. */
+export type PowerSource = Pick<SeriesReader, 'meanPower' | 'maxPower'>;
+
 /**
- * Mean power per socket on a fixed grid of whole steps inside [from, to]
- * (aligned to the Unix epoch, so a refresh reuses the same points).
+ * Mean and highest power per socket on a fixed grid of whole steps inside
+ * [from, to] (aligned to the Unix epoch, so a refresh reuses the same
+ * points). A socket may come back in several parts (cached and fresh).
  */
 export async function powerChart(
-  series: Pick<SeriesReader, 'meanPower' | 'maxPower'>,
+  series: PowerSource,
   hh: ReadingHousehold,
   names: SocketNames,
   range: { readonly fromMs: number; readonly toMs: number; readonly stepSeconds: number },
@@ -56,29 +60,56 @@ export async function powerChart(
   const step = range.stepSeconds;
   const start = Math.ceil(range.fromMs / 1000 / step) * step;
   const end = Math.floor(range.toMs / 1000 / step) * step;
-  const timestamps: number[] = [];
-  for (let t = start; t <= end; t += step) timestamps.push(t);
+  const n = end < start ? 0 : (end - start) / step + 1;
+  const timestamps: string[] = [];
+  for (let i = 0; i < n; i++) timestamps.push(rfc3339((start + i * step) * 1000, hh.timeZone));
   const grid = { startMs: start * 1000, endMs: end * 1000, stepMs: step * 1000 };
   const [read, peaks] =
-    end < start ? [[], []] : await Promise.all([series.meanPower(hh.id, grid), series.maxPower(hh.id, grid)]);
-  const peakOf = new Map(peaks.map((p) => [`${p.device}|${p.socket}`, new Map(p.samples)]));
+    n === 0 ? [[], []] : await Promise.all([series.meanPower(hh.id, grid), series.maxPower(hh.id, grid)]);
+  // One row per socket, a slot per timestamp.
+  const rows = new Map<
+    string,
+    { device: string; socket: number; watts: (number | null)[]; maxWatts: (number | null)[] }
+  >();
+  const slot = (t: number): number => (t / 1000 - start) / step;
+  for (const s of read) {
+    const key = `${s.device}|${s.socket}`;
+    let row = rows.get(key);
+    if (!row) {
+      row = {
+        device: s.device,
+        socket: s.socket,
+        watts: new Array<number | null>(n).fill(null),
+        maxWatts: new Array<number | null>(n).fill(null),
+      };
+      rows.set(key, row);
+    }
+    for (const [t, v] of s.samples) {
+      const i = slot(t);
+      if (i >= 0 && i < n && Number.isInteger(i)) row.watts[i] = v;
+    }
+  }
+  for (const p of peaks) {
+    const row = rows.get(`${p.device}|${p.socket}`);
+    if (!row) continue;
+    for (const [t, v] of p.samples) {
+      const i = slot(t);
+      if (i >= 0 && i < n && Number.isInteger(i) && row.watts[i] !== null) row.maxWatts[i] = v;
+    }
+  }
   return {
     from: rfc3339(start * 1000, hh.timeZone),
     to: rfc3339(end * 1000, hh.timeZone),
     stepSeconds: step,
-    timestamps: timestamps.map((t) => rfc3339(t * 1000, hh.timeZone)),
-    series: read
-      .map((s) => {
-        const byT = new Map(s.samples);
-        const maxT = peakOf.get(`${s.device}|${s.socket}`);
-        return {
-          device: s.device,
-          socket: s.socket,
-          name: names(s.device, s.socket).name,
-          watts: timestamps.map((t) => byT.get(t * 1000) ?? null),
-          maxWatts: timestamps.map((t) => (byT.has(t * 1000) ? (maxT?.get(t * 1000) ?? null) : null)),
-        };
-      })
+    timestamps,
+    series: [...rows.values()]
+      .map((r) => ({
+        device: r.device,
+        socket: r.socket,
+        name: names(r.device, r.socket).name,
+        watts: r.watts,
+        maxWatts: r.maxWatts,
+      }))
       .sort(bySocket),
   };
 }

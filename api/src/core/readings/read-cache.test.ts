@@ -7,6 +7,9 @@ import { InMemorySeries } from './in-memory-series.js';
 import { DEVICE_MINUTE_MS, liveValidUntil, RECHECK_MS } from './live-cache.js';
 import { localParts, rfc3339InZone } from '@energy/lib/local-time';
 import { ByteLru } from './byte-lru.js';
+import { ChartCache } from './chart-cache.js';
+import { powerChart } from './power.js';
+import { socketNames } from './sockets.js';
 import { rfc3339, wallClock } from './zone-clock.js';
 
 const DAY = 86_400_000;
@@ -157,4 +160,42 @@ test('the zone clock from cached offsets says what Intl says, across both Berlin
     const at = Date.UTC(2026, 3, 5, 14, 45);
     assert.equal(wallClock(at, tz).weekday, localParts(at, tz).weekday);
   }
+});
+
+test('chart cache: final chunks of steps kept, the same chart as the store gives, only the rest read again', async () => {
+  const series = new InMemorySeries(() => NOW);
+  const power: [number, number][] = [];
+  for (let t = NOW - DAY; t <= NOW; t += 60_000) power.push([t, (t / 60_000) % 97]);
+  series.addPower('h1', 'pi', 0, power).addPower('h1', 'pi', 1, power.slice(0, 500));
+  let reads = 0;
+  const counting = {
+    meanPower: (h: string, g: Parameters<typeof series.meanPower>[1]) => {
+      reads += (g.endMs - g.startMs) / g.stepMs + 1;
+      return series.meanPower(h, g);
+    },
+    maxPower: (h: string, g: Parameters<typeof series.maxPower>[1]) => series.maxPower(h, g),
+  };
+  const cache = new ChartCache();
+  const until = NOW - 2 * HOUR;
+  const names = socketNames([]);
+  const range = { fromMs: NOW - DAY + 3 * HOUR, toMs: NOW, stepSeconds: 300 };
+  const direct = await powerChart(series, hh, names, range);
+  const first = await powerChart(
+    cache.reader(counting, 'g', () => Promise.resolve(until)),
+    hh,
+    names,
+    range,
+  );
+  assert.deepEqual(first, direct);
+  const firstReads = reads;
+  reads = 0;
+  const second = await powerChart(
+    cache.reader(counting, 'g', () => Promise.resolve(until)),
+    hh,
+    names,
+    range,
+  );
+  assert.deepEqual(second, direct);
+  // Only the chunks ending after completeness (8 h chunks at 5 min) were read again.
+  assert.ok(reads > 0 && reads <= 96, `${reads} steps read again, ${firstReads} the first time`);
 });
