@@ -113,6 +113,8 @@ export class FinalRangeCache {
     const finalTo = Math.min(r.end, Math.floor((completeUntilMs - RULE_MARGIN_MS) / 1000 / r.step) * r.step);
     const kept = this.lru.get(key);
     const usable = kept && kept.from <= r.start && r.start <= kept.to + r.step;
+    // Nothing kept and nothing to keep: VictoriaMetrics' answer as it came, not parsed.
+    if (!usable && finalTo < r.start) return fetch(r.start, r.end);
     const tailFrom = usable ? Math.max(r.start, Math.min(kept.to, r.end) + r.step) : r.start;
     let tail: Series[] = [];
     if (tailFrom <= r.end) {
