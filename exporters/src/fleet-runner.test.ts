@@ -112,6 +112,8 @@ test('fleet watermark: never past a batch unconfirmed or not yet backfilled; com
     log: createLogger('t', 'warn'),
     metrics: createExporterMetrics(),
     nowS: () => now,
+    // The clock is the test's: idle waits need not last the real second the runner would sleep.
+    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
   });
   const running = runner.run();
   await new Promise((r) => setTimeout(r, 50));
