@@ -241,12 +241,22 @@ test('hostile PromQL through /prometheus: every answer holds only the caller’s
   const b = await household();
   const now = Date.now() - 90_000;
   // B's values all end in .4321: any of them in A's answers is a leak.
-  await importLines([
-    `${POWER_SERIES}{household="${a.householdId}",device="pi",socket="0"} 5 ${now}`,
-    `${POWER_SERIES}{household="${b.householdId}",device="pi",socket="0"} 98765.4321 ${now}`,
-    `${POWER_SERIES}{household="${b.householdId}",device="secret",socket="9"} 8765.4321 ${now}`,
-  ]);
+  // Readings before and after the final-step cache's horizon (completeness − 10 min), both complete.
+  const lines: string[] = [];
+  for (const at of [now - 25 * 60_000, now - 15 * 60_000, now]) {
+    lines.push(
+      `${POWER_SERIES}{household="${a.householdId}",device="pi",socket="0"} 5 ${at}`,
+      `${POWER_SERIES}{household="${b.householdId}",device="pi",socket="0"} 98765.4321 ${at}`,
+      `${POWER_SERIES}{household="${b.householdId}",device="secret",socket="9"} 8765.4321 ${at}`,
+    );
+  }
+  for (const h of [a, b])
+    lines.push(
+      `${COMPLETENESS_SERIES}{household="${h.householdId}",device="pi"} ${Date.now() / 1000} ${now}`,
+    );
+  await importLines(lines);
   const token = await apiToken(a);
+  const tokenB = await apiToken(b);
   const B = JSON.stringify(b.householdId);
   const t = Math.ceil(now / 1000);
   const hostile = [
@@ -269,6 +279,7 @@ test('hostile PromQL through /prometheus: every answer holds only the caller’s
     return s.includes(b.householdId) || s.includes('.4321') || s.includes('secret');
   };
   const get = (path: string) => http().get(path).set('authorization', token);
+  const hitsBefore = await cacheMetric('api_read_cache_lookups_total', 'prometheus', 'hit');
   for (const q of hostile) {
     for (const smuggle of [
       '',
@@ -279,11 +290,15 @@ test('hostile PromQL through /prometheus: every answer holds only the caller’s
       for (const path of [
         `/prometheus/api/v1/query?query=${encodeURIComponent(q)}&time=${t}${smuggle}`,
         // Step-aligned and plain: through the API's cache of final steps.
-        `/prometheus/api/v1/query_range?query=${encodeURIComponent(q)}&start=${Math.floor(t / 60) * 60 - 600}&end=${t}&step=60${smuggle}`,
+        `/prometheus/api/v1/query_range?query=${encodeURIComponent(q)}&start=${Math.floor(t / 60) * 60 - 1800}&end=${t}&step=60${smuggle}`,
       ]) {
-        const r = await get(path);
-        assert.ok(r.status < 500, `${path}: ${r.status}`);
-        assert.ok(!leaks(r.body), `${path} leaks: ${r.text}`);
+        // B asks first, so B's steps are kept under the same query; then A, twice (kept, then from the cache).
+        await http().get(path).set('authorization', tokenB);
+        for (let round = 0; round < 2; round++) {
+          const r = await get(path);
+          assert.ok(r.status < 500, `${path}: ${r.status}`);
+          assert.ok(!leaks(r.body), `${path} leaks: ${r.text}`);
+        }
       }
     }
     // The same in a form body, smuggled filters included.
@@ -311,4 +326,14 @@ test('hostile PromQL through /prometheus: every answer holds only the caller’s
   assert.deepEqual(hh.body.data, [a.householdId]);
   const devices = await get('/prometheus/api/v1/label/device/values').expect(200);
   assert.deepEqual(devices.body.data, ['pi']);
+  assert.ok((await cacheMetric('api_read_cache_lookups_total', 'prometheus', 'hit')) > hitsBefore);
+  // And the cache holds A's own data: its kept steps come back, its household's only.
+  const own = await get(
+    `/prometheus/api/v1/query_range?query=${POWER_SERIES}&start=${Math.floor(t / 60) * 60 - 1800}&end=${t}&step=60`,
+  ).expect(200);
+  assert.deepEqual(
+    own.body.data.result.map((x: { metric: Record<string, string> }) => x.metric.household),
+    [a.householdId],
+  );
+  assert.ok(own.body.data.result[0].values.length >= 3);
 });
