@@ -61,7 +61,7 @@ export async function energyBuckets(
   hh: ReadingHousehold,
   opts: { readonly from: number; readonly to: number; readonly bucket: Bucket; readonly nowMs: number },
 ): Promise<EnergyBucket[]> {
-  const bs = buckets(opts.from, opts.to, opts.bucket, hh.timeZone);
+  const bs = localBuckets(opts.from, opts.to, opts.bucket, hh.timeZone);
   const first = bs[0];
   const last = bs[bs.length - 1];
   if (!first || !last) return [];
@@ -127,6 +127,29 @@ export async function energyBuckets(
     }
   }
   return out;
+}
+
+/**
+ * lib's `buckets` (the local buckets from the one holding `from` up to
+ * `to`), remembered by from, kind and zone: a view asked again and again
+ * from the same start (this month, the last 31 days) differs only in `to`,
+ * and each bucket edge costs several Intl calls.
+ */
+const bucketLists = new Map<string, readonly { readonly start: number; readonly end: number }[]>();
+function localBuckets(
+  from: number,
+  to: number,
+  bucket: Bucket,
+  tz: string,
+): { start: number; end: number }[] {
+  const key = `${from}|${bucket}|${tz}`;
+  const known = bucketLists.get(key);
+  const last = known?.[known.length - 1];
+  if (known && last && to <= last.end) return known.filter((b) => b.start < to);
+  const fresh = buckets(from, to, bucket, tz);
+  if (bucketLists.size >= 10_000) bucketLists.clear();
+  bucketLists.set(key, fresh);
+  return fresh.map((b) => ({ ...b }));
 }
 
 /** The index of the first bucket that ends after `ms` (buckets are in order and do not overlap). */

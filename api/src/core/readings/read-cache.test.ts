@@ -5,7 +5,7 @@ import { energyBuckets } from './energy.js';
 import { completeUntil, OUTBOX_WINDOW_MS } from './finality.js';
 import { InMemorySeries } from './in-memory-series.js';
 import { DEVICE_MINUTE_MS, liveValidUntil, RECHECK_MS } from './live-cache.js';
-import { localParts, rfc3339InZone } from '@energy/lib/local-time';
+import { buckets, localParts, rfc3339InZone } from '@energy/lib/local-time';
 import { ByteLru } from './byte-lru.js';
 import { ChartCache } from './chart-cache.js';
 import { powerChart } from './power.js';
@@ -198,4 +198,22 @@ test('chart cache: final chunks of steps kept, the same chart as the store gives
   assert.deepEqual(second, direct);
   // Only the chunks ending after completeness (8 h chunks at 5 min) were read again.
   assert.ok(reads > 0 && reads <= 96, `${reads} steps read again, ${firstReads} the first time`);
+});
+
+test('bucket lists remembered by their start: a later or earlier `to` gets the buckets lib would give', async () => {
+  const series = new InMemorySeries(() => NOW);
+  const berlin = { ...hh, timeZone: 'Europe/Berlin' };
+  const from = Date.UTC(2026, 2, 1);
+  for (const to of [
+    Date.UTC(2026, 2, 20),
+    Date.UTC(2026, 2, 31, 12),
+    Date.UTC(2026, 2, 5),
+    Date.UTC(2026, 3, 2),
+  ]) {
+    const got = await energyBuckets(series, berlin, { from, to, bucket: 'day', nowMs: NOW });
+    assert.deepEqual(
+      got.map((b) => [b.start, b.end]),
+      buckets(from, to, 'day', 'Europe/Berlin').map((b) => [b.start, b.end]),
+    );
+  }
 });
