@@ -159,7 +159,7 @@ export function storeContract(name: string, open: () => Promise<AccountsStore>):
     withStore('notifications are listed per household', async (s) => {
       const { hh } = await household(s);
       const at = new Date();
-      await s.addNotification({
+      const n = {
         id: id(),
         householdId: hh,
         deviceId: 'pi',
@@ -168,8 +168,63 @@ export function storeContract(name: string, open: () => Promise<AccountsStore>):
         summary: 's',
         startsAt: at,
         receivedAt: at,
-      });
+        fingerprint: 'f1',
+      };
+      assert.equal(await s.addNotification(n), true);
       assert.equal((await s.notifications(hh, 10))[0]?.alertname, 'DeviceOffline');
+      assert.equal((await s.notifications(hh, 10))[0]?.fingerprint, 'f1');
+    });
+
+    withStore('a notification is kept once per (fingerprint, startsAt, status)', async (s) => {
+      const { hh } = await household(s);
+      const at = new Date(Date.now() - 60_000);
+      const n = (over: { status?: string; startsAt?: Date; fingerprint?: string }) => ({
+        id: id(),
+        householdId: hh,
+        deviceId: 'pi',
+        alertname: 'DeviceOffline',
+        status: over.status ?? 'firing',
+        summary: 's',
+        startsAt: over.startsAt ?? at,
+        receivedAt: new Date(),
+        fingerprint: over.fingerprint ?? 'f1',
+      });
+      assert.equal(await s.addNotification(n({})), true);
+      assert.equal(await s.addNotification(n({})), false, 'a repeat');
+      assert.equal(await s.addNotification(n({ status: 'resolved' })), true);
+      assert.equal(await s.addNotification(n({ status: 'resolved' })), false);
+      assert.equal(
+        await s.addNotification(n({ startsAt: new Date() })),
+        true,
+        'the same alert, firing again',
+      );
+      assert.equal(await s.addNotification(n({ fingerprint: 'f2' })), true, 'another alert');
+      assert.equal((await s.notifications(hh, 10)).length, 4);
+      assert.equal(await s.hasNotification(hh, { fingerprint: 'f1', startsAt: at, status: 'firing' }), true);
+      assert.equal(await s.hasNotification(hh, { fingerprint: 'f3', startsAt: at, status: 'firing' }), false);
+      const other = await household(s);
+      assert.equal(
+        await s.hasNotification(other.hh, { fingerprint: 'f1', startsAt: at, status: 'firing' }),
+        false,
+      );
+    });
+
+    withStore('each member switches alert mails off and on', async (s) => {
+      const { hh, user, email } = await household(s);
+      const second = id();
+      await s.createUser({ id: second, email: `${second}@example.com`, passwordHash: 'h' });
+      await s.addMembership({ userId: second, householdId: hh, role: 'viewer' });
+      assert.equal(await s.alertMails(user), true, 'on by default');
+      assert.deepEqual(
+        (await s.alertMailRecipients(hh)).map((r) => r.email).sort(),
+        [email, `${second}@example.com`].sort(),
+      );
+      assert.equal(await s.setAlertMails(user, false), true);
+      assert.equal(await s.alertMails(user), false);
+      assert.deepEqual(await s.alertMailRecipients(hh), [{ userId: second, email: `${second}@example.com` }]);
+      assert.equal(await s.setAlertMails(user, true), true);
+      assert.equal((await s.alertMailRecipients(hh)).length, 2);
+      assert.equal(await s.setAlertMails(id(), false), false, 'no such user');
     });
   });
 

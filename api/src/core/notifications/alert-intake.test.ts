@@ -37,9 +37,26 @@ function intake(devices: Device[]) {
         ),
       device: (hh, id) => Promise.resolve(hh === 'h1' ? devices.find((d) => d.id === id) : undefined),
       addNotification: (n) => {
-        stored.push(n);
-        return Promise.resolve();
+        const seen = stored.some(
+          (s) =>
+            s.fingerprint === n.fingerprint &&
+            s.status === n.status &&
+            s.startsAt.getTime() === n.startsAt.getTime(),
+        );
+        if (!seen) stored.push(n);
+        return Promise.resolve(!seen);
       },
+      hasNotification: (hh, k) =>
+        Promise.resolve(
+          stored.some(
+            (s) =>
+              s.householdId === hh &&
+              s.fingerprint === k.fingerprint &&
+              s.status === k.status &&
+              s.startsAt.getTime() === k.startsAt.getTime(),
+          ),
+        ),
+      alertMailRecipients: () => Promise.resolve([]),
     },
     now: () => new Date(NOW),
     onOutcome: (o) => outcomes.push(o),
@@ -78,10 +95,36 @@ test("offline alerts wait out the device's grace; other alerts and resolutions d
     alert({ alertname: 'DeviceOffline', startsAt: minutesAgo(5), status: 'resolved' }),
     alert({ alertname: 'HighStandby', startsAt: minutesAgo(5) }),
   ]);
-  assert.deepEqual(outcomes, ['grace', 'stored', 'stored', 'stored']);
+  // The resolution of the outage that stayed within its grace: the household never heard it begin.
+  assert.deepEqual(outcomes, ['grace', 'stored', 'not_fired', 'stored']);
   assert.deepEqual(
     stored.map((n) => `${n.alertname}/${n.status}`),
-    ['DeviceOffline/firing', 'DeviceOffline/resolved', 'HighStandby/firing'],
+    ['DeviceOffline/firing', 'HighStandby/firing'],
+  );
+});
+
+test('a repeat is kept once; a resolution only after its kept firing; firing again is new', async () => {
+  const { deps, stored, outcomes } = intake([device('pi')]);
+  const firing = alert({ alertname: 'StandbyWaste', startsAt: minutesAgo(30) });
+  await takeAlerts(deps, [firing, firing]);
+  await takeAlerts(deps, [
+    { ...firing, status: 'resolved' },
+    { ...firing, status: 'resolved' },
+  ]);
+  await takeAlerts(deps, [{ ...firing, startsAt: minutesAgo(1) }]);
+  assert.deepEqual(outcomes, ['stored', 'repeat', 'stored', 'repeat', 'stored']);
+  assert.equal(new Set(stored.map((n) => n.fingerprint)).size, 1, 'the fingerprint comes from the labels');
+});
+
+test("Alertmanager's fingerprint names the alert when the body carries one", async () => {
+  const { deps, stored } = intake([device('pi')]);
+  await takeAlerts(deps, [
+    { ...alert({}), fingerprint: 'abc' },
+    { ...alert({}), fingerprint: 'def' },
+  ]);
+  assert.deepEqual(
+    stored.map((n) => n.fingerprint),
+    ['abc', 'def'],
   );
 });
 

@@ -16,6 +16,8 @@ const schemas = {
       passwordHash: String,
       disabled: Boolean,
       createdAt: Date,
+      // Absent on accounts from before preferences: mails are on unless switched off.
+      alertMails: Boolean,
     },
     opts,
   ),
@@ -101,9 +103,16 @@ const schemas = {
       summary: String,
       startsAt: Date,
       receivedAt: Date,
+      fingerprint: String,
     },
     opts,
-  ).index({ householdId: 1, receivedAt: -1 }),
+  )
+    .index({ householdId: 1, receivedAt: -1 })
+    // One row per firing and per resolution, however often Alertmanager repeats it.
+    .index(
+      { householdId: 1, fingerprint: 1, startsAt: 1, status: 1 },
+      { unique: true, partialFilterExpression: { fingerprint: { $type: 'string' } } },
+    ),
 };
 
 export type Doc = Record<string, unknown> & { _id?: unknown };

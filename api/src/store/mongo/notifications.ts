@@ -1,12 +1,37 @@
-import type { Notification, NotificationStore } from '../ports/notification-store.js';
+import type { AlertMailRecipient, Notification, NotificationStore } from '../ports/notification-store.js';
 import { str, type Doc, type Models } from './models.js';
 
-/** The alerts sent to households, in MongoDB. */
+/** The alerts sent to households, and who gets them by mail, in MongoDB. */
 export class MongoNotifications implements NotificationStore {
   constructor(private readonly m: Models) {}
 
-  async addNotification(n: Notification): Promise<void> {
-    await this.m.Notification.create({ _id: n.id, ...n });
+  async addNotification(n: Notification): Promise<boolean> {
+    // An upsert on the key, not an insert: a repeat finds its row and changes
+    // nothing, whether or not the unique index is built yet.
+    const key = {
+      householdId: n.householdId,
+      fingerprint: n.fingerprint,
+      startsAt: n.startsAt,
+      status: n.status,
+    };
+    try {
+      const r = await this.m.Notification.updateOne(
+        key,
+        { $setOnInsert: { _id: n.id, ...n } },
+        { upsert: true },
+      );
+      return r.upsertedCount === 1;
+    } catch (err) {
+      // Two racing upserts of one key: the unique index lets one win.
+      if ((err as { code?: number }).code === 11000) return false;
+      throw err;
+    }
+  }
+  async hasNotification(
+    householdId: string,
+    k: { fingerprint: string; startsAt: Date; status: string },
+  ): Promise<boolean> {
+    return (await this.m.Notification.exists({ householdId, ...k })) !== null;
   }
   async notifications(householdId: string, limit: number): Promise<Notification[]> {
     const rs = await this.m.Notification.find({ householdId })
@@ -22,6 +47,26 @@ export class MongoNotifications implements NotificationStore {
       summary: str(r.summary),
       startsAt: r.startsAt as Date,
       receivedAt: r.receivedAt as Date,
+      fingerprint: typeof r.fingerprint === 'string' ? r.fingerprint : '',
     }));
+  }
+  async setAlertMails(userId: string, on: boolean): Promise<boolean> {
+    const r = await this.m.User.updateOne({ _id: userId }, { alertMails: on });
+    return r.matchedCount === 1;
+  }
+  async alertMails(userId: string): Promise<boolean> {
+    const u = await this.m.User.findById(userId).lean<Doc>();
+    return u !== null && u.alertMails !== false;
+  }
+  async alertMailRecipients(householdId: string): Promise<AlertMailRecipient[]> {
+    const ms = await this.m.Membership.find({ householdId }).lean<Doc[]>();
+    const users = await this.m.User.find({
+      _id: { $in: ms.map((x) => str(x.userId)) },
+      alertMails: { $ne: false },
+      disabled: { $ne: true },
+    }).lean<Doc[]>();
+    return users
+      .map((u) => ({ userId: str(u._id), email: str(u.email) }))
+      .sort((a, b) => a.email.localeCompare(b.email));
   }
 }

@@ -1,13 +1,16 @@
-import type { Notification, NotificationStore } from '../ports/notification-store.js';
+import type { AlertMailRecipient, Notification, NotificationStore } from '../ports/notification-store.js';
 import { d, s, type SqliteDb } from './db.js';
 
-/** The alerts sent to households, in SQLite. */
+/** The alerts sent to households, and who gets them by mail, in SQLite. */
 export class SqliteNotifications implements NotificationStore {
   constructor(private readonly db: SqliteDb) {}
 
-  addNotification(n: Notification): Promise<void> {
-    this.db.run(
-      'INSERT INTO notifications (id, household_id, device_id, alertname, status, summary, starts_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  addNotification(n: Notification): Promise<boolean> {
+    // The unique index on (household, fingerprint, startsAt, status) makes a repeat a no-op.
+    const changed = this.db.run(
+      `INSERT OR IGNORE INTO notifications
+         (id, household_id, device_id, alertname, status, summary, starts_at, received_at, fingerprint)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       n.id,
       n.householdId,
       n.deviceId,
@@ -16,8 +19,22 @@ export class SqliteNotifications implements NotificationStore {
       n.summary,
       n.startsAt.getTime(),
       n.receivedAt.getTime(),
+      n.fingerprint,
     );
-    return Promise.resolve();
+    return Promise.resolve(changed === 1);
+  }
+  hasNotification(
+    householdId: string,
+    k: { fingerprint: string; startsAt: Date; status: string },
+  ): Promise<boolean> {
+    const r = this.db.get(
+      'SELECT 1 FROM notifications WHERE household_id = ? AND fingerprint = ? AND starts_at = ? AND status = ?',
+      householdId,
+      k.fingerprint,
+      k.startsAt.getTime(),
+      k.status,
+    );
+    return Promise.resolve(r !== undefined);
   }
   notifications(householdId: string, limit: number): Promise<Notification[]> {
     return Promise.resolve(
@@ -36,7 +53,28 @@ export class SqliteNotifications implements NotificationStore {
           summary: s(r.summary),
           startsAt: d(r.starts_at),
           receivedAt: d(r.received_at),
+          fingerprint: r.fingerprint === null ? '' : s(r.fingerprint),
         })),
+    );
+  }
+  setAlertMails(userId: string, on: boolean): Promise<boolean> {
+    return Promise.resolve(
+      this.db.run('UPDATE users SET alert_mails = ? WHERE id = ?', on ? 1 : 0, userId) === 1,
+    );
+  }
+  alertMails(userId: string): Promise<boolean> {
+    const r = this.db.get('SELECT alert_mails FROM users WHERE id = ?', userId);
+    return Promise.resolve(r !== undefined && Number(r.alert_mails) === 1);
+  }
+  alertMailRecipients(householdId: string): Promise<AlertMailRecipient[]> {
+    return Promise.resolve(
+      this.db
+        .all(
+          `SELECT u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id
+           WHERE m.household_id = ? AND u.alert_mails = 1 AND u.disabled = 0 ORDER BY u.email`,
+          householdId,
+        )
+        .map((r) => ({ userId: s(r.id), email: s(r.email) })),
     );
   }
 }

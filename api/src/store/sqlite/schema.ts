@@ -29,4 +29,10 @@ export const MIGRATIONS: readonly string[] = [
      device_id TEXT, alertname TEXT NOT NULL, status TEXT NOT NULL, summary TEXT NOT NULL,
      starts_at INTEGER NOT NULL, received_at INTEGER NOT NULL);
    CREATE INDEX notifications_household ON notifications(household_id, received_at);`,
+  // Alertmanager repeats an alert every repeat_interval: one row per firing and
+  // per resolution. Rows from before carry no fingerprint and never collide.
+  `ALTER TABLE notifications ADD COLUMN fingerprint TEXT;
+   CREATE UNIQUE INDEX notifications_once ON notifications(household_id, fingerprint, starts_at, status)
+     WHERE fingerprint IS NOT NULL;
+   ALTER TABLE users ADD COLUMN alert_mails INTEGER NOT NULL DEFAULT 1;`,
 ];
