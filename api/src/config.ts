@@ -22,6 +22,11 @@ export interface ApiConfig {
   readonly loginPerAccount: number;
   readonly loginPerAddress: number;
   readonly loginWindowSeconds: number;
+  /** Where household alert and invitation mails go (smtp://host:port); unset → no mail. */
+  readonly smtpUrl: string | undefined;
+  readonly smtpFrom: string;
+  /** The portal's address as people reach it: the base of every link in a mail. */
+  readonly publicUrl: string;
 }
 
 export const CONFIG_SPEC: Spec<ApiConfig> = {
@@ -44,4 +49,7 @@ export const CONFIG_SPEC: Spec<ApiConfig> = {
   loginPerAccount: ['LOGIN_LIMIT_PER_ACCOUNT', field.int(50, 1)],
   loginPerAddress: ['LOGIN_LIMIT_PER_ADDRESS', field.int(100, 1)],
   loginWindowSeconds: ['LOGIN_LIMIT_WINDOW_SECONDS', field.int(300, 1)],
+  smtpUrl: ['SMTP_URL', field.optionalString()],
+  smtpFrom: ['SMTP_FROM', field.string('Energymonitor <energymonitor@localhost>')],
+  publicUrl: ['PUBLIC_URL', field.url(`http://127.0.0.1:${DEFAULT_PORTS.api}`)],
 };

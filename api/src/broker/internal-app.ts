@@ -4,6 +4,7 @@ import { sameHash, sha256 } from '../auth/secrets.js';
 import { BrokerAuth, type Decision } from '../core/devices/broker-auth.js';
 import { gatewayDevices } from '../core/devices/gateways.js';
 import { takeAlerts, type AlertmanagerAlert } from '../core/notifications/alert-intake.js';
+import { DEFAULT_PUBLIC_URL } from '../core/notifications/mailer.js';
 import type { AppDeps } from '../deps.js';
 import { ApiError, errorBody } from '../errors.js';
 import { readForm, readJson } from '../http/body.js';
@@ -87,6 +88,14 @@ export function buildInternalApp(deps: AppDeps, secret: string): Koa {
         store: deps.store,
         now: () => deps.now?.() ?? new Date(),
         onOutcome: (reason) => deps.metrics.alertsReceived.inc({ reason }),
+        mail: deps.mailer && {
+          mailer: deps.mailer,
+          publicUrl: deps.publicUrl ?? DEFAULT_PUBLIC_URL,
+          onMail: (result, err) => {
+            deps.metrics.mails.inc({ kind: 'alert', result });
+            if (err) deps.logger.warn({ err }, 'an alert mail was not accepted by the SMTP server');
+          },
+        },
       },
       body.alerts,
     );

@@ -5,7 +5,9 @@ import { authOf, requireRole, requireUser } from '../auth/authenticate.js';
 import { createApiToken, deleteApiToken, listApiTokens } from '../core/accounts/api-tokens.js';
 import { createInvite } from '../core/accounts/invites.js';
 import { listMembers, removeMember, updateMember } from '../core/accounts/members.js';
+import { preferences, setPreferences } from '../core/accounts/preferences.js';
 import { profile } from '../core/accounts/profile.js';
+import { DEFAULT_PUBLIC_URL, type MailResult } from '../core/notifications/mailer.js';
 import { provisionGrafana } from '../core/households/grafana-provisioning.js';
 import { deleteHousehold } from '../core/households/household-deletion.js';
 import { householdTariff, setHouseholdTariff } from '../core/households/household-tariff.js';
@@ -17,11 +19,15 @@ import { validator } from '../http/validate.js';
 import { GrafanaError, GrafanaNotConfiguredError, NoGrafana } from '../grafana/grafana-provisioner.js';
 import { householdJson, userJson } from './auth-routes.js';
 
-const inviteBody = validator<{ role: 'member' | 'viewer' }>({
+const inviteBody = validator<{ role: 'member' | 'viewer'; email?: string }>({
   type: 'object',
   additionalProperties: false,
   required: ['role'],
-  properties: { role: { type: 'string', enum: ['member', 'viewer'] } },
+  properties: {
+    role: { type: 'string', enum: ['member', 'viewer'] },
+    // Optional: without it the owner passes the token on themselves.
+    email: { type: 'string', format: 'email', maxLength: 254, nullable: true },
+  },
 });
 const memberBody = validator<{ role?: 'owner' | 'member' | 'viewer'; disabled?: boolean }>({
   type: 'object',
@@ -38,6 +44,11 @@ const tokenBody = validator<{ name: string }>({
   properties: { name: { type: 'string', minLength: 1, maxLength: 100 } },
 });
 const tariffBody = validator<Tariff>(tariffSchema);
+const preferencesBody = validator<{ alertMails?: boolean }>({
+  type: 'object',
+  additionalProperties: false,
+  properties: { alertMails: { type: 'boolean', nullable: true } },
+});
 
 /** GrafanaErrors become a clear answer; anything else stays as it is (an ApiError, or an internal error). */
 function grafanaApiError(err: unknown): unknown {
@@ -58,10 +69,27 @@ export function householdRoutes(router: Router, deps: AppDeps): void {
   const now = (): Date => deps.now?.() ?? new Date();
   const grafana = deps.grafana ?? new NoGrafana();
   const d = { store: deps.store, now, log: deps.logger };
+  const mailDeps = (kind: 'invite') =>
+    deps.mailer && {
+      mailer: deps.mailer,
+      publicUrl: deps.publicUrl ?? DEFAULT_PUBLIC_URL,
+      onMail: (result: MailResult, err?: unknown) => {
+        deps.metrics.mails.inc({ kind, result });
+        if (err) deps.logger.warn({ err }, `an ${kind} mail was not accepted by the SMTP server`);
+      },
+    };
 
   router.get('/api/v1/me', user, async (ctx: Context) => {
     const p = await profile(d, authOf(ctx));
     ctx.body = { user: userJson(p.user), household: householdJson(p.household), role: p.role };
+  });
+
+  router.get('/api/v1/me/preferences', user, async (ctx: Context) => {
+    ctx.body = await preferences(d, authOf(ctx).userId);
+  });
+
+  router.put('/api/v1/me/preferences', user, async (ctx: Context) => {
+    ctx.body = await setPreferences(d, authOf(ctx).userId, preferencesBody(await readJson(ctx, 4096)));
   });
 
   router.get('/api/v1/household/members', user, async (ctx: Context) => {
@@ -81,9 +109,19 @@ export function householdRoutes(router: Router, deps: AppDeps): void {
 
   router.post('/api/v1/household/invites', user, requireRole('owner'), async (ctx: Context) => {
     const b = inviteBody(await readJson(ctx, 4096));
-    const inv = await createInvite(d, authOf(ctx).householdId, b.role);
+    const inv = await createInvite(
+      { ...d, mail: mailDeps('invite') },
+      authOf(ctx).householdId,
+      b.role,
+      b.email,
+    );
     ctx.status = 201;
-    ctx.body = { token: inv.token, role: inv.role, expiresAt: inv.expiresAt.toISOString() };
+    ctx.body = {
+      token: inv.token,
+      role: inv.role,
+      expiresAt: inv.expiresAt.toISOString(),
+      ...(b.email === undefined ? {} : { email: b.email.toLowerCase(), link: inv.link, mailed: inv.mailed }),
+    };
   });
 
   router.get('/api/v1/household/tokens', user, async (ctx: Context) => {

@@ -2,6 +2,8 @@ import { hashPassword } from '../../auth/passwords.js';
 import { newId, newSecret, sha256 } from '../../auth/secrets.js';
 import { ApiError } from '../../errors.js';
 import type { AccountStore, HouseholdStore, Role, User } from '../../store/accounts-store.js';
+import { DEFAULT_PUBLIC_URL, type MailResult, type Mailer } from '../notifications/mailer.js';
+import { inviteLink, inviteMail } from './invite-mail.js';
 import { checkNewPassword } from './new-password.js';
 import { issueSession, type Session, type SessionDeps } from './sessions.js';
 
@@ -10,20 +12,58 @@ export const INVITE_HOURS = 72;
 export type InvitedRole = Exclude<Role, 'owner'>;
 
 export interface InviteDeps {
-  readonly store: Pick<HouseholdStore, 'createInvite'>;
+  readonly store: Pick<HouseholdStore, 'createInvite' | 'householdById'>;
   readonly now: () => Date;
+  /** Absent: no mail (SMTP_URL unset); the invite is made and its link returned all the same. */
+  readonly mail?: InviteMailDeps | undefined;
 }
 
-/** A single-use invite link token, shown once; only its hash is kept. */
+export interface InviteMailDeps {
+  readonly mailer: Mailer;
+  readonly publicUrl: string;
+  readonly onMail: (result: MailResult, err?: unknown) => void;
+}
+
+export interface CreatedInvite {
+  readonly token: string;
+  readonly role: InvitedRole;
+  readonly expiresAt: Date;
+  /** The invite page with the token; with an address only. */
+  readonly link: string | undefined;
+  /** Whether the invitee was mailed the link. */
+  readonly mailed: boolean;
+}
+
+/**
+ * A single-use invite link token, shown once; only its hash is kept. With an
+ * address and a mailer the invitee gets the link by mail; a mail the server
+ * refuses leaves the invite valid (the owner can pass the link on), counted
+ * and answered as `mailed: false`.
+ */
 export async function createInvite(
   deps: InviteDeps,
   householdId: string,
   role: InvitedRole,
-): Promise<{ token: string; role: InvitedRole; expiresAt: Date }> {
+  email?: string,
+): Promise<CreatedInvite> {
   const token = newSecret('inv_');
   const expiresAt = new Date(deps.now().getTime() + INVITE_HOURS * 3_600_000);
   await deps.store.createInvite({ id: newId(), householdId, role, tokenHash: sha256(token), expiresAt });
-  return { token, role, expiresAt };
+  if (email === undefined) return { token, role, expiresAt, link: undefined, mailed: false };
+  const to = email.toLowerCase();
+  const link = inviteLink(deps.mail?.publicUrl ?? DEFAULT_PUBLIC_URL, token, to);
+  if (!deps.mail) return { token, role, expiresAt, link, mailed: false };
+  const household = await deps.store.householdById(householdId);
+  try {
+    await deps.mail.mailer.send(
+      inviteMail({ to, householdName: household?.name ?? 'your household', role, link, expiresAt }),
+    );
+    deps.mail.onMail('sent');
+    return { token, role, expiresAt, link, mailed: true };
+  } catch (err) {
+    deps.mail.onMail('failed', err);
+    return { token, role, expiresAt, link, mailed: false };
+  }
 }
 
 export interface AcceptInviteDeps extends SessionDeps {

@@ -16,3 +16,6 @@ export interface Mailer {
 
 /** What became of one mail: the `result` label of api_mails_total. */
 export type MailResult = 'sent' | 'failed';
+
+/** PUBLIC_URL's default: the API's own port on loopback, where the portal is served. */
+export const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:8080';
