@@ -8,6 +8,7 @@ import type { VmClient } from './vm/vm-client.js';
 import type { AccountsStore } from './store/accounts-store.js';
 import type { BrokerAdmin } from './broker/broker-admin.js';
 import type { GrafanaProvisioner } from './grafana/grafana-provisioner.js';
+import type { Mailer } from './core/notifications/mailer.js';
 
 /** Everything the app needs from outside; main.ts builds it, tests build their own. */
 export interface AppDeps {
@@ -28,6 +29,10 @@ export interface AppDeps {
   /** Compiled portal files (index.html, portal.js, ...) by name; absent in tests of the API alone. */
   readonly portal?: ReadonlyMap<string, { type: string; body: Buffer }> | undefined;
   readonly now?: () => Date;
+  /** Household alert and invitation mails; absent means no mail (SMTP_URL unset). */
+  readonly mailer?: Mailer | undefined;
+  /** The portal's address as people reach it, without a trailing slash: the base of links in mails. */
+  readonly publicUrl?: string | undefined;
 }
 
 /** The authenticated caller a route sees (core/accounts/callers.ts resolves it). */

@@ -20,6 +20,7 @@ import { loadPortal } from './portal/load-portal.js';
 import { VmClient } from './vm/vm-client.js';
 import { VmSeriesReader } from './vm/vm-series-reader.js';
 import { openStore } from './store/open-store.js';
+import { SmtpMailer } from './mail/smtp-mailer.js';
 
 const tracing = startTracing('api');
 const config = loadConfigOrExit(CONFIG_SPEC);
@@ -49,6 +50,8 @@ const deps: AppDeps = {
       : undefined,
   grafana,
   portal: await loadPortal(logger),
+  mailer: mailerFrom(),
+  publicUrl: config.publicUrl.replace(/\/+$/, ''),
 };
 
 const api = createServer(handler(buildApp(deps)));
@@ -86,6 +89,16 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     internal.closeAllConnections();
     void Promise.allSettled([store.close(), tracing.shutdown()]).then(() => process.exit(0));
   });
+}
+
+/** SmtpMailer when SMTP_URL is set; else no mail, said once here. */
+function mailerFrom(): SmtpMailer | undefined {
+  if (!config.smtpUrl) {
+    logger.info('SMTP_URL is not set: no alert or invitation mails');
+    return undefined;
+  }
+  logger.info({ from: config.smtpFrom, publicUrl: config.publicUrl }, 'mails go over SMTP');
+  return new SmtpMailer(config.smtpUrl, config.smtpFrom);
 }
 
 /** HttpGrafana when GRAFANA_URL is set (then the admin credentials are required), else NoGrafana. */

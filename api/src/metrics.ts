@@ -106,6 +106,12 @@ export function createMetrics(): ApiMetrics {
       labelNames: ['reason'],
       registers: [registry],
     }),
+    mails: new Counter({
+      name: 'api_mails_total',
+      help: 'Mails handed to the SMTP server, by kind (alert, invite) and result (sent, failed)',
+      labelNames: ['kind', 'result'],
+      registers: [registry],
+    }),
   };
 }
 
@@ -127,4 +133,5 @@ export interface ApiMetrics {
   readonly readCacheBytes: Gauge<'cache'>;
   readonly readCacheEntries: Gauge<'cache'>;
   readonly alertsReceived: Counter<'reason'>;
+  readonly mails: Counter<'kind' | 'result'>;
 }
