@@ -10,6 +10,8 @@ export type MeterConfig =
       readonly sockets: number;
       readonly seed: number;
       readonly householdId: string;
+      /** When the simulated chip powered on (Unix s): it keeps its count across daemon restarts; absent: it powers on with the daemon. */
+      readonly powerOnS?: number;
     }
   | {
       readonly type: 'shelly-gen2';
@@ -50,6 +52,11 @@ export interface ExporterConfig {
    * address) lets the household's own Prometheus or Home Assistant scrape it.
    */
   readonly metricsHost: string;
+  /**
+   * The share of batches published with a W3C `traceparent` header (0..1):
+   * those can be followed through the broker to the collector's write.
+   */
+  readonly traceSampleRatio: number;
   /** Start of a fast simulated clock (Unix s; tests and demos); 0: the real clock. */
   readonly simClockStart: number;
   readonly simClockSpeed: number;
@@ -66,6 +73,7 @@ const spec = {
   sampleIntervalS: ['SAMPLE_INTERVAL_S', field.int(5, 1, 60)],
   metricsPort: ['EXPORTER_METRICS_PORT', field.port(DEFAULT_PORTS.exporterMetrics)],
   metricsHost: ['EXPORTER_METRICS_HOST', listenAddress('127.0.0.1')],
+  traceSampleRatio: ['EXPORTER_TRACE_SAMPLE_RATIO', field.number(0.01, 0, 1)],
   simClockStart: ['SIM_CLOCK_START', field.number(0, 0)],
   simClockSpeed: ['SIM_CLOCK_SPEED', field.number(1, 1, 100_000)],
   meters: ['METERS', field.string('[{"type":"simulator"}]')],
@@ -130,6 +138,8 @@ function parseMeters(raw: string, username: string, problems: string[]): MeterCo
         const sockets = int(m.sockets, 30);
         if (!Number.isInteger(sockets) || sockets < 1 || sockets > 256)
           problems.push(`${where}.sockets must be 1..256`);
+        if (m.powerOnS !== undefined && !(typeof m.powerOnS === 'number' && m.powerOnS >= 0))
+          problems.push(`${where}.powerOnS must be a Unix time in seconds`);
         out.push({
           type: 'simulator',
           sockets,
@@ -138,6 +148,7 @@ function parseMeters(raw: string, username: string, problems: string[]): MeterCo
             typeof m.householdId === 'string'
               ? m.householdId
               : (parseDeviceUsername(username)?.householdId ?? 'sim'),
+          ...(typeof m.powerOnS === 'number' && m.powerOnS >= 0 ? { powerOnS: m.powerOnS } : {}),
         });
         break;
       }

@@ -19,6 +19,7 @@ const config = loadConfigOrExit({
   backfillRate: ['FLEET_BACKFILL_RATE', field.number(2000, 1, 1_000_000)],
   maxInFlight: ['FLEET_MAX_IN_FLIGHT', field.int(1000, 1, 100_000)],
   retryLimit: ['FLEET_RETRY_LIMIT', field.int(200_000, 1, 10_000_000)],
+  traceSampleRatio: ['EXPORTER_TRACE_SAMPLE_RATIO', field.number(0.01, 0, 1)],
 });
 
 const log = createLogger('energy-fleet');
@@ -46,6 +47,7 @@ const publishers = Array.from(
       metrics,
       name: `fleet-${i}`,
       maxInFlight: config.maxInFlight,
+      traceSampleRatio: config.traceSampleRatio,
     }),
 );
 for (const p of publishers) p.start();

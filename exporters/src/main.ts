@@ -6,6 +6,7 @@ import { withCredentials } from './amqp-url.js';
 import { fastClock, realClock } from './clock.js';
 import { readExporterConfig, type ExporterConfig } from './exporter-config.js';
 import { Exporter } from './exporter.js';
+import { readExporterState, statePathFor, writeExporterState } from './exporter-state.js';
 import { createMeters } from './meters.js';
 import { createExporterMetrics } from './metrics.js';
 import { Outbox } from './outbox.js';
@@ -38,6 +39,7 @@ const publisher = new AmqpPublisher({
   log,
   metrics,
   maxInFlight: 200,
+  traceSampleRatio: config.traceSampleRatio,
 });
 const pump = new OutboxPump({
   outbox,
@@ -51,8 +53,13 @@ const pump = new OutboxPump({
 // The simulator reads "at" the nominal sample time, so its counters are exact at each minute's end.
 let sampleTime = clock.now();
 const meters = await createMeters(config.meters, { username: config.username, now: () => sampleTime });
+// Boot id, seq and counters persist beside the outbox: a restart continues them when the meters kept their counts.
+const statePath = statePathFor(config.outboxPath);
+const restored = readExporterState(statePath);
 const exporter = new Exporter({
   meters,
+  ...(restored ? { restored } : {}),
+  persist: (state) => writeExporterState(statePath, state),
   clock,
   outbox,
   pump,
@@ -74,7 +81,12 @@ const server = await startOpsHttpServer({
 publisher.start();
 pump.start();
 log.info(
-  { bootId: exporter.aggregator.bootId, outboxDepth: outbox.depth, meters: meters.map((m) => m.chip) },
+  {
+    bootId: exporter.aggregator.bootId,
+    restored: restored !== undefined,
+    outboxDepth: outbox.depth,
+    meters: meters.map((m) => m.chip),
+  },
   'exporter started',
 );
 

@@ -2,6 +2,7 @@ import amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type { Logger } from '@energy/lib/logger';
 import { backoffMs } from '@energy/lib/backoff';
+import { sampleTraceparent, TRACEPARENT_HEADER } from '@energy/lib/trace-context';
 import type { ExporterMetrics } from './metrics.js';
 
 export const BATCH_CONTENT_TYPE = 'application/x-protobuf';
@@ -28,6 +29,12 @@ export interface PublisherOptions {
   readonly backoffMaxMs?: number;
   /** Most unconfirmed publishes at once; further publishes wait (backpressure). */
   readonly maxInFlight?: number;
+  /**
+   * The share of publishes that carry a W3C `traceparent` header (0..1;
+   * default 0): the collector links its spans to them. No SDK here, only
+   * the 55-byte header on the sampled few.
+   */
+  readonly traceSampleRatio?: number;
 }
 
 /**
@@ -50,10 +57,12 @@ export class AmqpPublisher {
   private timer: NodeJS.Timeout | undefined;
   private readonly name: string;
   private readonly maxInFlight: number;
+  private readonly traceSampleRatio: number;
 
   constructor(private readonly opts: PublisherOptions) {
     this.name = opts.name ?? 'main';
     this.maxInFlight = opts.maxInFlight ?? 1000;
+    this.traceSampleRatio = opts.traceSampleRatio ?? 0;
   }
 
   start(): void {
@@ -187,6 +196,11 @@ export class AmqpPublisher {
     if (!ch) return 'not-connected';
     const { metrics } = this.opts;
     const started = process.hrtime.bigint();
+    // Sampled per attempt: a retried batch is a new trace (the collector sees each delivery anew).
+    const traceparent = sampleTraceparent(this.traceSampleRatio);
+    if (traceparent !== undefined) {
+      this.opts.log.debug({ traceparent, messageId: b.messageId }, 'publishing a traced batch');
+    }
     this.inFlight++;
     return new Promise<PublishOutcome>((resolve) => {
       const done = (outcome: PublishOutcome): void => {
@@ -210,6 +224,7 @@ export class AmqpPublisher {
             messageId: b.messageId,
             timestamp: b.timestampS,
             userId: b.userId,
+            ...(traceparent === undefined ? {} : { headers: { [TRACEPARENT_HEADER]: traceparent } }),
           },
           (err: unknown) => {
             if (err === null || err === undefined) done('confirmed');
