@@ -7,6 +7,7 @@ import {
   type Message,
 } from 'amqplib';
 import { backoffMs, type BackoffOptions } from '@energy/lib/backoff';
+import { TRACEPARENT_HEADER } from '@energy/lib/trace-context';
 import type { Logger } from '@energy/lib/logger';
 import { HeldWatermarks } from '../core/completeness.js';
 import type { IngestPipeline, InboundMessage, StoredMessage } from '../core/pipeline.js';
@@ -82,8 +83,16 @@ function inbound(msg: ConsumeMessage): Delivery {
     routingKey: msg.fields.routingKey,
     messageId: p.messageId as string | undefined,
     timestamp: p.timestamp as number | undefined,
+    traceparent: traceparentOf(p.headers),
     handle: msg,
   };
+}
+
+/** A sampled batch's W3C trace context: a string header, or bytes from a client that sent it as a byte array. */
+function traceparentOf(headers: Record<string, unknown> | undefined): string | undefined {
+  const h = headers?.[TRACEPARENT_HEADER];
+  if (h === undefined) return undefined;
+  return typeof h === 'string' ? h : Buffer.isBuffer(h) ? h.toString('latin1') : undefined;
 }
 
 /**
