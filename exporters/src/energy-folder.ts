@@ -30,6 +30,20 @@ export class EnergyFolder {
     return this.total;
   }
 
+  /** The meter's own count last fed in; undefined before the first reading. */
+  get raw(): number | undefined {
+    return this.lastRaw;
+  }
+
+  /**
+   * Continues a counter persisted before a restart: the next reading adds
+   * what the meter counted since `raw` (the meter kept its count meanwhile).
+   */
+  restore(total: number, raw: number): void {
+    this.total = total;
+    this.lastRaw = raw;
+  }
+
   /** Starts a new epoch: the counter restarts at `keep` (energy already past the new epoch's start). */
   rebase(keep: number): void {
     this.total = keep;

@@ -3,6 +3,7 @@ import { encodeReadingBatch, type ReadingBatch } from '@energy/lib/reading-batch
 import { MeterReadError, type PowerMeter, type SocketSample } from '@energy/device/power-meter';
 import { batchMessageId } from './boot-id.js';
 import type { Clock } from './clock.js';
+import type { ExporterState } from './exporter-state.js';
 import type { ExporterMetrics } from './metrics.js';
 import { MinuteAggregator } from './minute-aggregator.js';
 import type { Outbox } from './outbox.js';
@@ -19,6 +20,14 @@ export interface ExporterOptions {
   readonly intervalS?: number;
   /** Told the nominal time of each sample before it is taken (the simulator reads "at" it, exactly). */
   readonly beforeRead?: (t: number) => void;
+  /** The epoch and counters persisted before a restart: continued when the meters kept their counts. */
+  readonly restored?: ExporterState;
+  /**
+   * Persists the epoch and counters after each closed interval, before the
+   * batch goes to the outbox: a crash in between skips a seq (its energy is in
+   * the next batch's counter) but never reuses one for different readings.
+   */
+  readonly persist?: (state: ExporterState) => void;
   /** Called with every batch built (tests, logs). */
   readonly onBatch?: (b: ReadingBatch) => void;
 }
@@ -50,7 +59,7 @@ export class Exporter {
 
   constructor(private readonly opts: ExporterOptions) {
     this.intervalS = opts.intervalS ?? 60;
-    this.aggregator = new MinuteAggregator(this.intervalS);
+    this.aggregator = new MinuteAggregator(this.intervalS, undefined, undefined, opts.restored);
   }
 
   stop(): void {
@@ -91,6 +100,16 @@ export class Exporter {
     }
   }
 
+  private persist(): void {
+    if (!this.opts.persist) return;
+    try {
+      this.opts.persist(this.aggregator.snapshot());
+    } catch (err) {
+      // The batch still goes out; only a restart before the next good write would begin a new epoch.
+      this.opts.log.error({ err: err instanceof Error ? err.message : String(err) }, 'state write failed');
+    }
+  }
+
   private exportGauges(sample: SocketSample, counter: number): void {
     const socket = String(sample.socket);
     this.opts.metrics.power.set({ socket }, sample.watts);
@@ -108,10 +127,15 @@ export class Exporter {
       if (this.stopped) break;
       this.opts.beforeRead?.(t);
       const samples = await this.readAll();
+      if (this.aggregator.resuming && samples.length > 0) {
+        const continued = this.aggregator.resume(samples, t);
+        this.opts.log.info({ bootId: this.aggregator.bootId, continued }, 'counters after restart');
+      }
       if (t % this.intervalS === 0 && !first) {
         for (const s of samples) this.aggregator.addBoundaryCounter(s);
         const batch = this.aggregator.close(t);
         if (batch) {
+          this.persist();
           this.store(batch);
           this.opts.onBatch?.(batch);
         }

@@ -24,7 +24,8 @@ export async function createMeters(
             householdId: c.householdId,
             deviceId: id?.deviceId ?? '',
             sockets: c.sockets,
-            epochStartS: ctx.now(),
+            // A simulated chip that kept power across restarts counts from its power-on; otherwise from this start.
+            epochStartS: c.powerOnS ?? ctx.now(),
             now: ctx.now,
           }),
         );

@@ -55,3 +55,53 @@ test('aggregator: a counter near the epoch limit starts a new boot at the previo
   agg.addBoundaryCounter({ socket: 0, watts: 100, energyJoules: 12_500 });
   assert.equal(agg.close(180)?.readings[0]?.energyJoules, 3_500);
 });
+
+test('aggregator restored after a restart: same boot id, next seq, the energy counted meanwhile in the first batch', () => {
+  let ids = 7;
+  const a = new MinuteAggregator(60, () => ids++);
+  a.addSample({ socket: 0, watts: 1, energyJoules: 1000 });
+  a.addBoundaryCounter({ socket: 0, watts: 1, energyJoules: 1600.5 });
+  assert.equal(a.close(120)?.readings[0]?.energyJoules, 600);
+  const saved = a.snapshot();
+  assert.deepEqual(saved, {
+    bootId: 7,
+    seq: 1,
+    endUnixS: 120,
+    sockets: [{ socket: 0, counter: 600.5, raw: 1600.5 }],
+  });
+
+  const b = new MinuteAggregator(60, () => ids++, undefined, saved);
+  assert.ok(b.resuming);
+  // The meter kept counting while the exporter was down: 2000 J more by the first reading.
+  assert.equal(b.resume([{ socket: 0, watts: 1, energyJoules: 3600.5 }], 600), true);
+  b.addSample({ socket: 0, watts: 1, energyJoules: 3600.5 });
+  b.addBoundaryCounter({ socket: 0, watts: 1, energyJoules: 3700.5 });
+  assert.deepEqual(b.close(660), {
+    bootId: 7,
+    seq: 2,
+    endUnixS: 660,
+    intervalS: 60,
+    readings: [{ socket: 0, powerWatts: 1, energyJoules: 2700 }],
+  });
+});
+
+test('aggregator restored but the chip lost power (count below the persisted one): new boot id, counters from zero', () => {
+  let ids = 20;
+  const saved = { bootId: 19, seq: 44, endUnixS: 120, sockets: [{ socket: 0, counter: 5000, raw: 9000 }] };
+  const b = new MinuteAggregator(60, () => ids++, undefined, saved);
+  assert.equal(b.resume([{ socket: 0, watts: 1, energyJoules: 30 }], 600), false);
+  b.addSample({ socket: 0, watts: 1, energyJoules: 30 });
+  b.addBoundaryCounter({ socket: 0, watts: 1, energyJoules: 90 });
+  const batch = b.close(660);
+  assert.equal(batch?.bootId, 20);
+  assert.equal(batch?.seq, 1);
+  assert.equal(batch?.readings[0]?.energyJoules, 60);
+});
+
+test('aggregator restored with a clock that went back: a new epoch (end times never repeat within one)', () => {
+  let ids = 30;
+  const saved = { bootId: 29, seq: 3, endUnixS: 6000, sockets: [{ socket: 0, counter: 5, raw: 5 }] };
+  const b = new MinuteAggregator(60, () => ids++, undefined, saved);
+  assert.equal(b.resume([{ socket: 0, watts: 1, energyJoules: 50 }], 5000), false);
+  assert.equal(b.bootId, 30);
+});

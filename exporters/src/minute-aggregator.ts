@@ -2,6 +2,7 @@ import { EPOCH_ENERGY_LIMIT_J, type ReadingBatch, type SocketReading } from '@en
 import type { SocketSample } from '@energy/device/power-meter';
 import { newBootId } from './boot-id.js';
 import { EnergyFolder } from './energy-folder.js';
+import type { ExporterState } from './exporter-state.js';
 
 interface SocketState {
   readonly folder: EnergyFolder;
@@ -22,13 +23,69 @@ export class MinuteAggregator {
   bootId: number;
   seq = 0;
   epochs = 1;
+  /** End of the last closed interval (0: none yet). */
+  private lastEndUnixS = 0;
+  /** A state restored after a restart, not yet checked against the meters' first reading. */
+  private pending: ExporterState | undefined;
 
   constructor(
     readonly intervalS = 60,
     private readonly newId: () => number = newBootId,
     private readonly limitJ = EPOCH_ENERGY_LIMIT_J,
+    restored?: ExporterState,
   ) {
-    this.bootId = newId();
+    if (restored === undefined) {
+      this.bootId = newId();
+      return;
+    }
+    // Continue the epoch: same boot id, the next seq, every socket's counter where it was.
+    this.bootId = restored.bootId;
+    this.seq = restored.seq;
+    this.lastEndUnixS = restored.endUnixS;
+    this.pending = restored;
+    for (const p of restored.sockets) {
+      const s = this.state(p.socket);
+      s.folder.restore(p.counter, p.raw);
+      s.lastTickCounter = p.counter;
+    }
+  }
+
+  /**
+   * Checks the first reading after a restart against the restored state. The
+   * epoch continues when every meter kept its count (each reading at or above
+   * the persisted one) and the clock went forward; otherwise the count really
+   * restarted (a chip that lost power, a Pi reboot) and a new epoch begins
+   * with every counter from zero. Returns whether the epoch continued.
+   */
+  resume(samples: readonly SocketSample[], nowS: number): boolean {
+    const restored = this.pending;
+    if (restored === undefined || samples.length === 0) return restored === undefined;
+    this.pending = undefined;
+    const persisted = new Map(restored.sockets.map((p) => [p.socket, p.raw]));
+    const restarted = samples.some((x) => {
+      const raw = persisted.get(x.socket);
+      return raw !== undefined && Number.isFinite(x.energyJoules) && x.energyJoules < raw;
+    });
+    if (!restarted && nowS > restored.endUnixS) return true;
+    this.bootId = this.newId();
+    this.seq = 0;
+    this.epochs++;
+    this.lastEndUnixS = 0;
+    this.sockets.clear();
+    return false;
+  }
+
+  /** A restored state still waits for the meters' first reading. */
+  get resuming(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** What a restart needs to continue (persist after each close). */
+  snapshot(): ExporterState {
+    const sockets = [...this.sockets.entries()]
+      .filter(([, s]) => s.folder.raw !== undefined)
+      .map(([socket, s]) => ({ socket, counter: s.lastTickCounter, raw: s.folder.raw ?? 0 }));
+    return { bootId: this.bootId, seq: this.seq, endUnixS: this.lastEndUnixS, sockets };
   }
 
   private state(socket: number): SocketState {
@@ -90,6 +147,7 @@ export class MinuteAggregator {
       s.seenThisInterval = false;
     }
     if (readings.length === 0) return undefined;
+    this.lastEndUnixS = endUnixS;
     this.seq++;
     return { bootId: this.bootId, seq: this.seq, endUnixS: endUnixS, intervalS: this.intervalS, readings };
   }

@@ -17,6 +17,8 @@ export interface DaemonEnv {
   readonly simClockStart: number;
   readonly sockets?: number;
   readonly seed?: number;
+  /** The simulated chip's power-on (Unix s): it keeps its count across daemon restarts; absent: powers on with the daemon. */
+  readonly powerOnS?: number;
   readonly extra?: Record<string, string>;
 }
 
@@ -44,7 +46,13 @@ export function startDaemon(e: DaemonEnv): ChildProcess {
       REPLAY_RATE: '500',
       LOG_LEVEL: 'warn',
       METERS: JSON.stringify([
-        { type: 'simulator', sockets: e.sockets ?? 4, seed: e.seed ?? 5, householdId: hh },
+        {
+          type: 'simulator',
+          sockets: e.sockets ?? 4,
+          seed: e.seed ?? 5,
+          householdId: hh,
+          ...(e.powerOnS !== undefined ? { powerOnS: e.powerOnS } : {}),
+        },
       ]),
       ...e.extra,
     },

@@ -22,3 +22,35 @@ export function assertExactBatches(batches: readonly ReadingBatch[], sim: Househ
     }
   }
 }
+
+/**
+ * Consecutive batches of one epoch, gaps allowed (a restart, an outage):
+ * each counter increase equals the simulator's energy between the two ends,
+ * so no energy is lost or counted twice. Returns the summed increases and the
+ * truth over the whole span, per socket.
+ */
+export function assertNoEnergyLost(
+  batches: readonly ReadingBatch[],
+  sim: HouseholdSimulator,
+): Map<number, { stored: number; truth: number }> {
+  const sums = new Map<number, { stored: number; truth: number }>();
+  for (let i = 1; i < batches.length; i++) {
+    const prev = batches[i - 1];
+    const cur = batches[i];
+    if (!prev || !cur) continue;
+    assert.equal(cur.bootId, prev.bootId, 'one epoch');
+    assert.ok(cur.endUnixS > prev.endUnixS, 'end times grow within an epoch');
+    for (const r of cur.readings) {
+      const p: { energyJoules: number } | undefined = prev.readings.find((x) => x.socket === r.socket);
+      assert.ok(p, `socket ${r.socket} in the batch before ${cur.endUnixS}`);
+      const stored = r.energyJoules - p.energyJoules;
+      const truth = sim.energyJoules(r.socket, prev.endUnixS, cur.endUnixS);
+      assert.equal(stored, truth, `socket ${r.socket} energy from ${prev.endUnixS} to ${cur.endUnixS}`);
+      const s = sums.get(r.socket) ?? { stored: 0, truth: 0 };
+      s.stored += stored;
+      s.truth += truth;
+      sums.set(r.socket, s);
+    }
+  }
+  return sums;
+}

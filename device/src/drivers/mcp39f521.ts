@@ -73,7 +73,9 @@ export class Mcp39f521Meter implements PowerMeter {
         }
         const out = await this.readRegs(MCP_REG.STATUS, MCP_REG.OUTPUT_BLOCK_LENGTH);
         const raw = Number((await this.readRegs(MCP_REG.IMPORT_ACTIVE_ENERGY, 8)).readBigUInt64LE(0));
-        if (this.lastRaw !== undefined) this.total += raw >= this.lastRaw ? raw - this.lastRaw : raw;
+        // The first read takes the chip's whole count (since its power-on), so a restarted exporter continues from it.
+        if (this.lastRaw === undefined) this.total += raw;
+        else this.total += raw >= this.lastRaw ? raw - this.lastRaw : raw;
         this.lastRaw = raw;
         return [
           {
