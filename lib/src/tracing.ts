@@ -12,11 +12,13 @@ export function startTracing(
   opts: { exporter?: SpanExporter; env?: NodeJS.ProcessEnv } = {},
 ): { shutdown(): Promise<void> } {
   const env = opts.env ?? process.env;
+  // Empty is unset: compose files pass `${OTEL_EXPORTER_OTLP_ENDPOINT:-}` through.
+  const set = (v: string | undefined): boolean => v !== undefined && v !== '';
   const wanted =
     opts.exporter !== undefined ||
-    env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined ||
-    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined ||
-    (env.OTEL_TRACES_EXPORTER !== undefined && env.OTEL_TRACES_EXPORTER !== 'none');
+    set(env.OTEL_EXPORTER_OTLP_ENDPOINT) ||
+    set(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) ||
+    (set(env.OTEL_TRACES_EXPORTER) && env.OTEL_TRACES_EXPORTER !== 'none');
   if (!wanted || env.OTEL_SDK_DISABLED === 'true') return { shutdown: async () => {} };
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ?? serviceName,
