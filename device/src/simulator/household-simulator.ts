@@ -50,7 +50,8 @@ export interface HouseholdOptions {
  */
 export class HouseholdSimulator {
   private readonly key: number;
-  private readonly timeZone: string;
+  /** The household's zone: its daily routine and its local days follow it. */
+  readonly timeZone: string;
 
   constructor(opts: HouseholdOptions) {
     this.key = hash4(opts.seed >>> 0, hashString(opts.householdId), hashString(opts.deviceId ?? ''), 0x5eed);
@@ -80,6 +81,15 @@ export class HouseholdSimulator {
   /** Energy of one whole minute, joules: 60 s × dW / 10 — always a whole number. */
   minuteEnergyJoules(socket: number, minute: number): number {
     return 6 * this.minuteDeciwatts(socket, minute);
+  }
+
+  /**
+   * The truth: joules the socket really used in [fromMs, toMs) — what a
+   * perfect meter and a lossless pipeline would report. Exact: a whole number
+   * when both ends fall on whole minutes (power is constant in each minute).
+   */
+  truthJoules(socket: number, fromMs: number, toMs: number): number {
+    return this.energyJoules(socket, fromMs / 1000, toMs / 1000);
   }
 
   /** Exact energy between two instants, joules. */
