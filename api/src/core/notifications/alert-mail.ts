@@ -33,8 +33,8 @@ export function alertMail(to: string, f: AlertMailFacts): OutgoingMail {
     .join(' on ');
   const subject =
     f.status === 'firing'
-      ? `${f.household.name}: ${what || f.alertname} ${TITLES[f.alertname] ?? `— ${f.alertname}`}`
-      : `${f.household.name}: resolved — ${what || f.alertname} (${f.alertname})`;
+      ? `${f.household.name}: ${what || f.alertname} ${TITLES[f.alertname] ?? `- ${f.alertname}`}`
+      : `${f.household.name}: resolved: ${what || f.alertname} (${f.alertname})`;
   const link = f.device
     ? `${f.publicUrl}/devices/${encodeURIComponent(f.device.id)}`
     : `${f.publicUrl}/notifications`;
