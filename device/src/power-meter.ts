@@ -16,6 +16,12 @@ export interface SocketSample {
   readonly energyJoules: number;
   readonly volts?: number;
   readonly amps?: number;
+  /**
+   * Set on the first reading after the driver found its chip without the
+   * setup it gives it (the chip lost power): the chip's own count began anew,
+   * so a counter persisted by a previous exporter run cannot be continued.
+   */
+  readonly countRestarted?: boolean;
 }
 
 /** Why a read failed; drivers use exactly these so the exporter can count by reason. */

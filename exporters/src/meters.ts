@@ -26,6 +26,7 @@ export async function createMeters(
             sockets: c.sockets,
             // A simulated chip that kept power across restarts counts from its power-on; otherwise from this start.
             epochStartS: c.powerOnS ?? ctx.now(),
+            poweredOnWithProcess: c.powerOnS === undefined,
             now: ctx.now,
           }),
         );

@@ -105,3 +105,11 @@ test('aggregator restored with a clock that went back: a new epoch (end times ne
   assert.equal(b.resume([{ socket: 0, watts: 1, energyJoules: 50 }], 5000), false);
   assert.equal(b.bootId, 30);
 });
+
+test('aggregator restored but a driver says its chip restarted: a new epoch even with a count above the persisted one', () => {
+  let ids = 40;
+  const saved = { bootId: 39, seq: 2, endUnixS: 120, sockets: [{ socket: 0, counter: 5, raw: 5 }] };
+  const b = new MinuteAggregator(60, () => ids++, undefined, saved);
+  assert.equal(b.resume([{ socket: 0, watts: 1, energyJoules: 900, countRestarted: true }], 600), false);
+  assert.equal(b.bootId, 40);
+});

@@ -53,8 +53,9 @@ export class MinuteAggregator {
   /**
    * Checks the first reading after a restart against the restored state. The
    * epoch continues when every meter kept its count (each reading at or above
-   * the persisted one) and the clock went forward; otherwise the count really
-   * restarted (a chip that lost power, a Pi reboot) and a new epoch begins
+   * the persisted one, no driver saying its chip restarted) and the clock went
+   * forward; otherwise the count really restarted (a chip that lost power, a
+   * Pi reboot) and a new epoch begins
    * with every counter from zero. Returns whether the epoch continued.
    */
   resume(samples: readonly SocketSample[], nowS: number): boolean {
@@ -63,6 +64,7 @@ export class MinuteAggregator {
     this.pending = undefined;
     const persisted = new Map(restored.sockets.map((p) => [p.socket, p.raw]));
     const restarted = samples.some((x) => {
+      if (x.countRestarted === true) return true;
       const raw = persisted.get(x.socket);
       return raw !== undefined && Number.isFinite(x.energyJoules) && x.energyJoules < raw;
     });

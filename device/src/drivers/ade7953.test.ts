@@ -82,3 +82,24 @@ test('ADE7953 behind a TCA9548A: one chip per channel, same address, a bus error
   chips[0]?.accumulate(1, 0);
   assert.deepEqual(await energies(meter), [101, 1000, 200, 2000, 300, 3000]);
 });
+
+test('ADE7953 after an exporter restart: a chip that kept power continues its count; one that lost it says so', async () => {
+  const chip = new Ade7953Emulator();
+  const bus = new EmulatedBus().attach(ADE7953_ADDRESS, chip);
+  const first = await new Ade7953Meter(bus, { firstSocket: 0 }).read();
+  assert.ok(first.ok && first.samples.every((s) => s.countRestarted === true), 'fresh from power-on');
+  chip.accumulate(700, 30);
+  const again = await new Ade7953Meter(bus, { firstSocket: 0 }).read();
+  assert.ok(again.ok);
+  assert.deepEqual(
+    again.samples.map((s) => [Math.round(s.energyJoules / J), s.countRestarted]),
+    [
+      [700, undefined],
+      [30, undefined],
+    ],
+    "the chip's whole count, no restart",
+  );
+  chip.powerOn();
+  const rebooted = await new Ade7953Meter(bus, { firstSocket: 0 }).read();
+  assert.ok(rebooted.ok && rebooted.samples.every((s) => s.countRestarted === true));
+});

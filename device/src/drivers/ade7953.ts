@@ -53,6 +53,8 @@ interface ChipState {
   last: [number | undefined, number | undefined];
   total: [number, number];
   initialised: boolean;
+  /** Found without its setup at the first read: its accumulators restarted at power-on. */
+  countRestarted: boolean;
 }
 
 export interface Ade7953Options {
@@ -87,6 +89,7 @@ export class Ade7953Meter implements PowerMeter {
       last: [undefined, undefined],
       total: [0, 0],
       initialised: false,
+      countRestarted: false,
     }));
   }
 
@@ -120,8 +123,11 @@ export class Ade7953Meter implements PowerMeter {
 
   private async readChip(c: ChipState, index: number): Promise<SocketSample[]> {
     if (c.muxChannel !== undefined) await this.opts.mux?.device.select(c.muxChannel);
-    if (!c.initialised) await this.init(c);
-    else if ((await this.readReg(ADE7953_REG.SETUP_120)) !== 0x0030) {
+    if (!c.initialised) {
+      // Set up already: the chip kept power (and its count) while the exporter restarted.
+      c.countRestarted = (await this.readReg(ADE7953_REG.SETUP_120)) !== 0x0030;
+      await this.init(c);
+    } else if ((await this.readReg(ADE7953_REG.SETUP_120)) !== 0x0030) {
       // Power glitch or brown-out: the chip lost its setup and its accumulators restarted at 0.
       this.resets++;
       await this.init(c);
@@ -146,8 +152,10 @@ export class Ade7953Meter implements PowerMeter {
         energyJoules: c.total[ch] * this.scale.joulesPerLsb,
         volts: vrms,
         amps,
+        ...(c.countRestarted ? { countRestarted: true } : {}),
       });
     }
+    c.countRestarted = false;
     return out;
   }
 

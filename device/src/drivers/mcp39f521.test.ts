@@ -24,7 +24,14 @@ test('MCP39F521: values, energy counter, a corrupted frame and a chip reset', as
   chip.set(230.1, 0.4348, 100.05);
   const r0 = await meter.read();
   assert.ok(r0.ok);
-  assert.deepEqual(r0.samples[0], { socket: 9, volts: 230.1, amps: 0.4348, watts: 100.05, energyJoules: 0 });
+  assert.deepEqual(r0.samples[0], {
+    socket: 9,
+    volts: 230.1,
+    amps: 0.4348,
+    watts: 100.05,
+    energyJoules: 0,
+    countRestarted: true, // a chip fresh from power-on
+  });
   chip.accumulate(1000); // 1 Wh
   const r1 = await meter.read();
   assert.ok(r1.ok && r1.samples[0]?.energyJoules === 3600);
@@ -40,4 +47,20 @@ test('MCP39F521: values, energy counter, a corrupted frame and a chip reset', as
   chip.accumulate(500);
   const r3 = await meter.read();
   assert.ok(r3.ok && r3.samples[0]?.energyJoules === 5400);
+});
+
+test('MCP39F521 after an exporter restart: a chip that kept power continues its count; one that lost it says so', async () => {
+  const chip = new Mcp39f521Emulator();
+  const bus = new EmulatedBus().attach(MCP39F521_ADDRESS, chip);
+  chip.set(230, 1, 230);
+  await new Mcp39f521Meter(bus, { socket: 0 }).read();
+  chip.accumulate(2000);
+  const again = await new Mcp39f521Meter(bus, { socket: 0 }).read();
+  assert.ok(again.ok);
+  assert.equal(again.samples[0]?.energyJoules, 7200, "the chip's whole count");
+  assert.equal(again.samples[0]?.countRestarted, undefined);
+  chip.powerOn();
+  const rebooted = await new Mcp39f521Meter(bus, { socket: 0 }).read();
+  assert.ok(rebooted.ok);
+  assert.equal(rebooted.samples[0]?.countRestarted, true);
 });

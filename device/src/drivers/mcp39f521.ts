@@ -63,7 +63,10 @@ export class Mcp39f521Meter implements PowerMeter {
   read(): Promise<MeterReading> {
     return safeRead(this.chip, async () => {
       try {
+        let countRestarted = false;
         if (!this.initialised) {
+          // Accumulating already: the chip kept power (and its count) while the exporter restarted.
+          countRestarted = (await this.readRegs(MCP_REG.ENERGY_CONTROL, 2)).readUInt16LE(0) === 0;
           await this.writeRegs(MCP_REG.ENERGY_CONTROL, [1, 0]);
           this.initialised = true;
         } else if ((await this.readRegs(MCP_REG.ENERGY_CONTROL, 2)).readUInt16LE(0) === 0) {
@@ -84,6 +87,7 @@ export class Mcp39f521Meter implements PowerMeter {
             amps: out.readUInt32LE(12) / 10_000,
             watts: out.readUInt32LE(16) / 100,
             energyJoules: this.total * (this.opts.joulesPerLsb ?? 3.6),
+            ...(countRestarted ? { countRestarted: true } : {}),
           },
         ];
       } catch (err) {

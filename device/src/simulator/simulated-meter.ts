@@ -7,6 +7,8 @@ export interface SimulatedMeterOptions extends HouseholdOptions {
   readonly epochStartS: number;
   /** Current time in Unix seconds (a fast test clock may be injected). */
   readonly now?: () => number;
+  /** The chip powered on with this process (epochStartS is now): its first reading says its count restarted. */
+  readonly poweredOnWithProcess?: boolean;
 }
 
 /**
@@ -21,11 +23,13 @@ export class SimulatedMeter implements PowerMeter {
   private readonly whole: Float64Array;
   private doneMinute: number;
   private readonly startS: number;
+  private firstRead: boolean;
 
   constructor(private readonly opts: SimulatedMeterOptions) {
     this.sim = new HouseholdSimulator(opts);
     this.now = opts.now ?? (() => Date.now() / 1000);
     this.startS = opts.epochStartS;
+    this.firstRead = opts.poweredOnWithProcess === true;
     this.whole = new Float64Array(opts.sockets);
     this.doneMinute = Math.ceil(opts.epochStartS / 60);
     for (let s = 0; s < opts.sockets; s++) {
@@ -61,8 +65,10 @@ export class SimulatedMeter implements PowerMeter {
         watts: this.sim.powerWatts(s, t),
         energyJoules: this.counterAt(s, t),
         volts: 230,
+        ...(this.firstRead ? { countRestarted: true } : {}),
       });
     }
+    this.firstRead = false;
     return Promise.resolve({ ok: true, samples });
   }
 }
