@@ -106,6 +106,11 @@ export function createMetrics(): ApiMetrics {
       labelNames: ['reason'],
       registers: [registry],
     }),
+    untrackedClamped: new Counter({
+      name: 'api_untracked_clamped_total',
+      help: 'Energy buckets whose house meter read less than the sum of its sockets (measurement noise): untracked clamped to zero',
+      registers: [registry],
+    }),
     mails: new Counter({
       name: 'api_mails_total',
       help: 'Mails handed to the SMTP server, by kind (alert, invite) and result (sent, failed)',
@@ -134,4 +139,5 @@ export interface ApiMetrics {
   readonly readCacheEntries: Gauge<'cache'>;
   readonly alertsReceived: Counter<'reason'>;
   readonly mails: Counter<'kind' | 'result'>;
+  readonly untrackedClamped: Counter;
 }

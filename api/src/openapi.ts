@@ -6,7 +6,8 @@ const READINGS: Record<string, string> = {
     "{at, sockets:[{device, socket, name, watts, at}]}. Cache-Control max-age: until the household's next device-minute is due.",
   '/api/v1/readings/power':
     '{from, to, stepSeconds, timestamps, series:[{device, socket, name, watts, maxWatts}]}: watts is the mean over the step ending at each timestamp, maxWatts the highest reading within it (null where no reading). Default step: about 300 points.',
-  '/api/v1/readings/energy': '{bucket, timeZone, currency, buckets:[{start, end, kwh, cost, sockets}]}.',
+  '/api/v1/readings/energy':
+    "{bucket, timeZone, currency, buckets:[{start, end, kwh, cost, sockets, untracked}]}: with a socket declared house-meter, kwh and cost are the meter's (the household's total, not added to its sockets) and untracked {kwh, cost} is the meter less the other sockets, a negative remainder clamped to zero and counted in api_untracked_clamped_total; untracked is null in a bucket without a house-meter reading.",
 };
 const CACHING =
   ' Readings answers carry a weak ETag (If-None-Match → 304) and private Cache-Control: max-age=300 once every device of the household is complete past the range, no-cache before.';

@@ -128,7 +128,15 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
     // Final days come from the cache; only what is not final yet is read from the store.
     const series = energyCache.reader(deps.series, generation, until);
     // The real clock, not deps.now: quarters after it hold no readings yet in any store.
-    const bs = await energyBuckets(series, hh, { from, to, bucket, nowMs: Date.now() });
+    const bs = await energyBuckets(series, hh, {
+      from,
+      to,
+      bucket,
+      nowMs: Date.now(),
+      // A house meter is the household's total; untracked is what it read beyond the sockets.
+      names,
+      onNegativeUntracked: () => deps.metrics.untrackedClamped.inc(),
+    });
     const last = bs[bs.length - 1];
     const final = last !== undefined && last.end <= Date.now() - RECENT_MS && last.end <= (await until());
     return { hh, bucket, names, bs, final };

@@ -134,3 +134,46 @@ test('quarters after now are not read; the CSV names sockets and quotes what nee
     ].join('\n'),
   );
 });
+
+test('a house meter is the household total, not added to its sockets; untracked is the rest, clamped at zero and counted', async () => {
+  // Day 1: the meter reads 3 kW, the sockets 1 kW and 1.5 kW. Day 2: the meter reads 2 kW, less than its sockets.
+  const day1 = ['2026-06-01T00:00:00Z', '2026-06-02T00:00:00Z'] as const;
+  const day2 = ['2026-06-02T00:00:00Z', '2026-06-03T00:00:00Z'] as const;
+  const joined = (a: [number, number][], b: [number, number][]): [number, number][] => {
+    const base = a[a.length - 1]?.[1] ?? 0;
+    return [...a, ...b.slice(1).map(([t, j]): [number, number] => [t, base + j])];
+  };
+  const series = new InMemorySeries(() => later)
+    .addEnergy('h1', 'meter', 0, joined(counter(...day1, 3000), counter(...day2, 2000)))
+    .addEnergy('h1', 'pi', 1, joined(counter(...day1, 1000), counter(...day2, 1000)))
+    .addEnergy('h1', 'pi', 2, joined(counter(...day1, 1500), counter(...day2, 1500)));
+  const hh: ReadingHousehold = { id: 'h1', timeZone: 'UTC', currency: 'EUR', tariff: flat(0.5) };
+  const names = socketNames([{ id: 'meter', sockets: [{ socket: 0, name: 'House', role: 'house-meter' }] }]);
+  let negative = 0;
+  const range = { from: Date.parse(day1[0]), to: Date.parse(day2[1]), bucket: 'day' as const, nowMs: later };
+  const bs = await energyBuckets(series, hh, { ...range, names, onNegativeUntracked: () => negative++ });
+  assert.deepEqual(
+    bs.map((b) => [b.kwh, b.cost, b.untracked]),
+    [
+      [72, 36, { kwh: 12, cost: 6 }],
+      [48, 24, { kwh: 0, cost: 0 }],
+    ],
+  );
+  assert.equal(negative, 1, 'the second day only');
+  // The meter stays listed with its own energy; the sockets are what they were.
+  assert.deepEqual(bs[0]?.sockets, [
+    { device: 'meter', socket: 0, kwh: 72, cost: 36 },
+    { device: 'pi', socket: 1, kwh: 24, cost: 12 },
+    { device: 'pi', socket: 2, kwh: 36, cost: 18 },
+  ]);
+  assert.deepEqual(energyView(hh, 'day', bs).buckets[0]?.untracked, { kwh: 12, cost: 6 });
+  // Without a declared meter every socket is an ordinary one, and nothing is untracked.
+  const plain = await energyBuckets(series, hh, range);
+  assert.deepEqual(
+    plain.map((b) => [b.kwh, b.untracked]),
+    [
+      [132, null],
+      [108, null],
+    ],
+  );
+});

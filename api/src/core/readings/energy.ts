@@ -13,13 +13,32 @@ export interface SocketEnergy {
   kwh: number;
   cost: number;
 }
+/** What the house meter measured beyond the sockets: house − Σ sockets, never below zero. */
+export interface Untracked {
+  kwh: number;
+  cost: number;
+}
 export interface EnergyBucket {
   readonly start: number;
   readonly end: number;
+  /** The household's use: its house meter where one measured the bucket, else the sum of its sockets. */
   kwh: number;
   cost: number;
+  /** Every socket, house meters included (their role tells them apart). */
   readonly sockets: SocketEnergy[];
+  /** Null without a house meter reading in the bucket. */
+  untracked: Untracked | null;
 }
+
+/** How energyBuckets tells a house meter from a socket, and reports a meter that read less than its sockets. */
+export interface HouseMeterOptions {
+  /** The socket roles (socketNames); without it every socket is an ordinary one. */
+  readonly names?: SocketNames;
+  /** Called once per bucket whose house meter read less than the sum of its sockets (clamped to zero). */
+  readonly onNegativeUntracked?: () => void;
+}
+
+const HOUSE_METER = 'house-meter';
 
 /**
  * A socket's quarter-hour increases (joules) in a row: quarter i ends at
@@ -59,14 +78,22 @@ export function quarterRuns(read: readonly SocketSamples[]): QuarterRun[] {
 export async function energyBuckets(
   source: Pick<SeriesReader, 'energyIncrease'> | QuarterSource,
   hh: ReadingHousehold,
-  opts: { readonly from: number; readonly to: number; readonly bucket: Bucket; readonly nowMs: number },
+  opts: {
+    readonly from: number;
+    readonly to: number;
+    readonly bucket: Bucket;
+    readonly nowMs: number;
+  } & HouseMeterOptions,
 ): Promise<EnergyBucket[]> {
   const bs = localBuckets(opts.from, opts.to, opts.bucket, hh.timeZone);
   const first = bs[0];
   const last = bs[bs.length - 1];
   if (!first || !last) return [];
   const endMs = Math.min(last.end, Math.ceil(opts.nowMs / QUARTER_MS) * QUARTER_MS);
-  const out: EnergyBucket[] = bs.map((b) => ({ ...b, kwh: 0, cost: 0, sockets: [] }));
+  const out: EnergyBucket[] = bs.map((b) => ({ ...b, kwh: 0, cost: 0, sockets: [], untracked: null }));
+  // The house meters' sums per bucket, apart from the sockets': the meter measures them too.
+  const meterKwh = new Float64Array(out.length).fill(NaN);
+  const meterCost = new Float64Array(out.length);
   const index = new Map<string, number>();
   const price = pricer(tariffOf(hh), hh.timeZone);
   let runs: QuarterRun[] = [];
@@ -80,6 +107,7 @@ export async function energyBuckets(
   }
   for (const run of runs) {
     const { device, socket, joules, firstEndMs } = run;
+    const isMeter = opts.names?.(device, socket).role === HOUSE_METER;
     // Quarter i spans [firstEndMs + (i − 1) q, firstEndMs + i q): the run's first and last starts.
     const runStart = firstEndMs - QUARTER_MS;
     const runEnd = firstEndMs + (joules.length - 1) * QUARTER_MS;
@@ -113,11 +141,29 @@ export async function energyBuckets(
         se.kwh += kwh;
         se.cost += cost;
       }
-      b.kwh += kwh;
-      b.cost += cost;
+      if (isMeter) {
+        meterKwh[bi] = (Number.isNaN(meterKwh[bi] ?? NaN) ? 0 : (meterKwh[bi] ?? 0)) + kwh;
+        meterCost[bi] = (meterCost[bi] ?? 0) + cost;
+      } else {
+        b.kwh += kwh;
+        b.cost += cost;
+      }
     }
   }
-  for (const b of out) {
+  for (const [bi, b] of out.entries()) {
+    const houseKwh = meterKwh[bi] ?? NaN;
+    if (!Number.isNaN(houseKwh)) {
+      const houseCost = meterCost[bi] ?? 0;
+      // Rounded before comparing: a remainder within the rounding is none, not noise to count.
+      const left = round6(houseKwh) - round6(b.kwh);
+      if (left < 0) opts.onNegativeUntracked?.();
+      b.untracked = {
+        kwh: round6(Math.max(0, left)),
+        cost: roundMoney(Math.max(0, houseCost - b.cost)),
+      };
+      b.kwh = houseKwh;
+      b.cost = houseCost;
+    }
     b.kwh = round6(b.kwh);
     b.cost = roundMoney(b.cost);
     b.sockets.sort((x, y) => x.device.localeCompare(y.device) || x.socket - y.socket);
@@ -176,6 +222,7 @@ export interface EnergyView {
     readonly kwh: number;
     readonly cost: number;
     readonly sockets: readonly SocketEnergy[];
+    readonly untracked: Untracked | null;
   }[];
 }
 
@@ -191,6 +238,7 @@ export function energyView(hh: ReadingHousehold, bucket: Bucket, bs: readonly En
       kwh: b.kwh,
       cost: b.cost,
       sockets: b.sockets,
+      untracked: b.untracked,
     })),
   };
 }
