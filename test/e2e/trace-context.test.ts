@@ -2,7 +2,8 @@
  * One reading followed by its trace id: the exporter's publisher samples a
  * batch and puts a W3C `traceparent` on it, the real broker carries it, and
  * the collector's decode and write spans link to it, the remote-write call a
- * child of the write. The unsampled batches carry no header at all (read off
+ * child of the write, and the message has a span of its own in the Pi's
+ * trace, linked to the write. The unsampled batches carry no header at all (read off
  * a tap queue bound beside the collector's).
  */
 import assert from 'node:assert/strict';
@@ -82,6 +83,7 @@ test('a sampled batch is followed from the publisher through the broker to the c
     10_000,
   );
   const traceIds = new Map<string, string>();
+  const parentSpans = new Map<string, string>();
   for (const m of delivered) {
     const seq = Number(String(m.properties.messageId).slice(2));
     const header: unknown = m.properties.headers?.[TRACEPARENT_HEADER];
@@ -94,6 +96,7 @@ test('a sampled batch is followed from the publisher through the broker to the c
     assert.ok(t, `m-${seq}: ${String(header)}`);
     assert.equal(t.traceFlags, 1);
     traceIds.set(`m-${seq}`, t.traceId);
+    parentSpans.set(`m-${seq}`, t.spanId);
   }
   assert.equal(new Set(traceIds.values()).size, 3, 'a new trace per sampled batch');
 
@@ -122,10 +125,23 @@ test('a sampled batch is followed from the publisher through the broker to the c
     assert.equal(calls.length, 1, 'the remote-write call is a child of the write');
     assert.equal(calls[0]?.spanContext().traceId, write.spanContext().traceId);
     assert.equal(calls[0]?.attributes['collector.result'], 'success');
+    // Searching the Pi's trace id finds the collector's span for the message, linked to the write.
+    const own = finished.filter((s) => s.spanContext().traceId === traceId);
+    assert.equal(own.length, 1, `${messageId}: one span in the Pi's trace`);
+    assert.equal(own[0]?.name, 'collector.message');
+    assert.equal(own[0]?.parentSpanContext?.spanId, parentSpans.get(messageId));
+    assert.equal(own[0]?.attributes['collector.outcome'], 'stored');
+    assert.deepEqual(
+      own[0]?.links.map((l) => l.context.spanId),
+      [write.spanContext().spanId],
+    );
   }
-  // The unsampled batches gave no link anywhere: every link is a sampled batch's.
+  // The unsampled batches gave no link and no span: every link is to a sampled batch or a write.
+  const writeIds = new Set(writes.map((w) => w.spanContext().traceId));
   for (const s of finished)
-    for (const l of s.links) assert.ok([...traceIds.values()].includes(l.context.traceId));
+    for (const l of s.links)
+      assert.ok([...traceIds.values()].includes(l.context.traceId) || writeIds.has(l.context.traceId));
+  assert.equal(finished.filter((s) => s.name === 'collector.message').length, 3);
 
   await sampled.close();
   await unsampled.close();

@@ -8,11 +8,11 @@
  * comes again. No broker, no HTTP here: VictoriaMetrics and the API are
  * the ports `RemoteWriter` and `GatewayDeviceLister`.
  */
-import { context, SpanStatusCode, trace, type Link, type Span } from '@opentelemetry/api';
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import { backoffMs, type BackoffOptions } from '@energy/lib/backoff';
 import type { Logger } from '@energy/lib/logger';
 import { decodeReadingBatch, type ReadingBatch } from '@energy/lib/reading-batch';
-import { parseTraceparent } from '@energy/lib/trace-context';
+import { endMessageSpans, linksTo, sampledMessages, tracedWriter, tracer } from './batch-tracing.js';
 import { DeviceWatermarks, type DeviceWatermark } from './completeness.js';
 import { IdentityResolver, type GatewayDeviceLister, type IdentityResult } from './identity.js';
 import type { RejectReason, Rejection } from './reject-reason.js';
@@ -21,8 +21,6 @@ import { bisectRejected, DEFAULT_RETRY, writeWithRetry, type RemoteWriter } from
 import { Semaphore } from './semaphore.js';
 import { checkBatch, CounterTracker, type ValidationLimits } from './validate.js';
 import type { WriteResult } from './write-result.js';
-
-const tracer = trace.getTracer('collector');
 
 /** What the pipeline reads of one delivered message; `handle` is the transport's own, given back untouched. */
 export interface InboundMessage<H> {
@@ -155,11 +153,15 @@ export class IngestPipeline {
   async process<H>(messages: readonly InboundMessage<H>[], lost: () => boolean): Promise<BatchOutcome<H>> {
     const rejected: RejectedMessage<H>[] = [];
     const builder = new WriteRequestBuilder(messages.length * 7000 + 1024);
+    const sampled = sampledMessages(messages);
+    const startTime = sampled.length > 0 ? Date.now() : 0;
+    let stored: readonly Entry<H>[] = [];
+    let writeSpan: Span | undefined;
     try {
       const entries: Entry<H>[] = [];
       const decodeSpan = tracer.startSpan('collector.decode', {
         attributes: { 'messaging.batch.message_count': messages.length },
-        links: traceLinks(messages, (m) => m),
+        links: linksTo(sampled),
       });
       try {
         const nowS = Date.now() / 1000;
@@ -173,15 +175,22 @@ export class IngestPipeline {
         decodeSpan.setAttribute('collector.accepted', entries.length);
         decodeSpan.end();
       }
-      if (entries.length === 0 || lost()) return { stored: [], rejected };
+      if (entries.length === 0 || lost()) return { stored, rejected };
       await this.writeSlots.acquire();
       try {
-        return { stored: await this.write(builder, entries, rejected, lost), rejected };
+        writeSpan = tracer.startSpan('collector.write', {
+          attributes: { 'collector.messages': entries.length, 'collector.samples': builder.samples },
+          links: linksTo(sampled, (m) => entries.some((e) => e.message === m)),
+        });
+        stored = await this.write(builder, entries, rejected, lost, writeSpan);
+        return { stored, rejected };
       } finally {
+        writeSpan?.end();
         this.writeSlots.release();
       }
     } finally {
       builder.release();
+      if (sampled.length > 0) endMessageSpans(sampled, startTime, writeSpan?.spanContext(), stored, rejected);
     }
   }
 
@@ -284,12 +293,9 @@ export class IngestPipeline {
     entries: readonly Entry<H>[],
     rejected: RejectedMessage<H>[],
     lost: () => boolean,
+    span: Span,
   ): Promise<readonly Entry<H>[]> {
     const m = this.o.metrics;
-    const span = tracer.startSpan('collector.write', {
-      attributes: { 'collector.messages': entries.length, 'collector.samples': builder.samples },
-      links: traceLinks(entries, (e) => e.message),
-    });
     const writer = tracedWriter(this.o.writer, span);
     const t0 = performance.now();
     const retry = {
@@ -343,8 +349,9 @@ export class IngestPipeline {
         });
       }
       return stored;
-    } finally {
-      span.end();
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      throw err;
     }
   }
 
@@ -429,48 +436,4 @@ export class IngestPipeline {
     );
     rejected.push({ message: msg, rejection: { reason: r.reason, detail: r.detail } });
   }
-}
-
-const NO_LINKS: Link[] = [];
-
-/**
- * Links to the sampled batches among these messages' (few or none: the
- * exporter samples about 1 in 100). Messages without a header cost one
- * property read and nothing is allocated for them.
- */
-function traceLinks<T>(items: readonly T[], message: (item: T) => InboundMessage<unknown>): Link[] {
-  let links: Link[] | undefined;
-  for (const item of items) {
-    const m = message(item);
-    if (m.traceparent === undefined) continue;
-    const t = parseTraceparent(m.traceparent);
-    if (!t) continue;
-    (links ??= []).push({
-      context: { traceId: t.traceId, spanId: t.spanId, traceFlags: t.traceFlags, isRemote: true },
-      attributes: m.messageId === undefined ? {} : { 'messaging.message.id': m.messageId },
-    });
-  }
-  return links ?? NO_LINKS;
-}
-
-/** Each attempt at VictoriaMetrics a child span of the write (retries and bisection halves show as siblings). */
-function tracedWriter(writer: RemoteWriter, parent: Span): RemoteWriter {
-  const ctx = trace.setSpan(context.active(), parent);
-  return {
-    async writeOnce(compressed) {
-      const span = tracer.startSpan(
-        'collector.remote_write',
-        { attributes: { 'http.request.body.size': compressed.length } },
-        ctx,
-      );
-      try {
-        const r = await writer.writeOnce(compressed);
-        span.setAttribute('collector.result', r.kind);
-        if (r.kind !== 'success') span.setStatus({ code: SpanStatusCode.ERROR, message: r.error });
-        return r;
-      } finally {
-        span.end();
-      }
-    },
-  };
 }
