@@ -88,6 +88,9 @@ const api = stack.list.find((s) => s.name === 'api');
 if (api?.status === 'running') {
   say(ctx.portalLine ?? `Portal: http://127.0.0.1:${config.apiPort}`);
 }
+if (stack.list.some((s) => s.name === 'mail-sink' && s.status === 'running')) {
+  say(`Mails (alerts, invitations): http://127.0.0.1:${config.mailSinkHttpPort}/mails`);
+}
 if (stack.list.some((s) => s.name === 'alertmanager' && s.status === 'running')) {
   const sink = `http://127.0.0.1:${config.alertSinkPort}`;
   say(`Operator alerts: ${config.operatorsWebhookUrl ?? `${sink}/alerts`}`);

@@ -9,6 +9,7 @@ import {
   type RabbitMQHandle,
 } from '@energy/lib/services/index';
 import { startAlertSink } from './alert-sink.js';
+import { startMailSink } from './mail-sink.js';
 import { renderAlertmanagerConfig } from './alertmanager-config.js';
 import { COLLECTOR_USER, ensureCollectorUser } from './broker-users.js';
 import type { Component } from './component.js';
@@ -90,6 +91,23 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
     },
   ];
 
+  // The API's mails (alerts, invitations) land here unless SMTP_URL names a real server.
+  const mail: Component[] = c.smtpUrl
+    ? []
+    : [
+        {
+          name: 'mail-sink',
+          async start() {
+            const sink = await startMailSink({
+              smtpPort: c.mailSinkSmtpPort,
+              httpPort: c.mailSinkHttpPort,
+              logFile: join(logDir, 'mail-sink.log'),
+            });
+            return { address: sink.mailsUrl, stop: () => sink.close() };
+          },
+        },
+      ];
+
   // Before the API opens the store: the seed writes the demo account and the fleet manifest.
   const seed: Component[] = c.fleet
     ? [
@@ -120,7 +138,7 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
     {
       name: 'api',
       needsFiles: [ENTRY.api],
-      dependsOn: ['victoria-metrics', 'rabbitmq'],
+      dependsOn: ['victoria-metrics', 'rabbitmq', ...mail.map((m) => m.name)],
       start() {
         const rabbit = ctx.rabbit;
         return startNodeService({
@@ -137,6 +155,7 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
             RABBITMQ_ADMIN_USER: rabbit?.admin.username ?? '',
             RABBITMQ_ADMIN_PASSWORD: rabbit?.admin.password ?? '',
             ...(c.demoPassword ? { DEMO_PASSWORD: c.demoPassword } : {}),
+            SMTP_URL: c.smtpUrl ?? `smtp://127.0.0.1:${c.mailSinkSmtpPort}`,
           },
           logDir,
           ports: [
@@ -201,7 +220,7 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
       ]
     : [];
 
-  return [...platform, ...seed, ...apps, ...monitoring, ...fleet];
+  return [...platform, ...mail, ...seed, ...apps, ...monitoring, ...fleet];
 }
 
 /** The self-monitoring stack: its own store, scraper, two rule evaluators and Alertmanager. */

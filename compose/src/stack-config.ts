@@ -26,6 +26,11 @@ export interface StackConfig {
   readonly deadmanUrl: string | undefined;
   /** The demo's local sink for operator alerts and the Watchdog (compose/src/alert-sink.ts). */
   readonly alertSinkPort: number;
+  /** The demo's mail sink (compose/src/mail-sink.ts): SMTP for the API, HTTP to read what it sent. */
+  readonly mailSinkSmtpPort: number;
+  readonly mailSinkHttpPort: number;
+  /** A real SMTP server for the API's mails; set, the sink is not started. */
+  readonly smtpUrl: string | undefined;
   readonly scrapeInterval: string;
   readonly fleet: boolean;
   readonly fleetHouseholds: number;
@@ -58,6 +63,9 @@ export const STACK_CONFIG: Spec<StackConfig> = {
   operatorsWebhookUrl: ['OPERATORS_WEBHOOK_URL', field.optionalString()],
   deadmanUrl: ['DEADMAN_URL', field.optionalString()],
   alertSinkPort: ['ALERT_SINK_PORT', field.port(9097)],
+  mailSinkSmtpPort: ['MAIL_SINK_SMTP_PORT', field.port(2525)],
+  mailSinkHttpPort: ['MAIL_SINK_HTTP_PORT', field.port(2526)],
+  smtpUrl: ['SMTP_URL', field.optionalString()],
   scrapeInterval: ['SCRAPE_INTERVAL', field.string('15s')],
   fleet: ['FLEET', field.bool(false)],
   fleetHouseholds: ['FLEET_HOUSEHOLDS', field.int(50, 1, 100_000)],
