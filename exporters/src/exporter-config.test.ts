@@ -62,3 +62,15 @@ test('config: /metrics listens on loopback unless EXPORTER_METRICS_HOST names an
       err.problems.some((p) => p.startsWith('EXPORTER_METRICS_HOST=everywhere')),
   );
 });
+
+test('config: a small share of batches is traced unless EXPORTER_TRACE_SAMPLE_RATIO says otherwise', () => {
+  const base = { AMQP_USERNAME: 'h1.pi', AMQP_PASSWORD: 'pw' };
+  assert.equal(readExporterConfig(base).traceSampleRatio, 0.01);
+  assert.equal(readExporterConfig({ ...base, EXPORTER_TRACE_SAMPLE_RATIO: '0' }).traceSampleRatio, 0);
+  assert.equal(readExporterConfig({ ...base, EXPORTER_TRACE_SAMPLE_RATIO: '1' }).traceSampleRatio, 1);
+  assert.throws(
+    () => readExporterConfig({ ...base, EXPORTER_TRACE_SAMPLE_RATIO: '5' }),
+    (err: unknown) =>
+      err instanceof ConfigError && err.problems.join().includes('EXPORTER_TRACE_SAMPLE_RATIO'),
+  );
+});
