@@ -17,7 +17,16 @@ export class MongoNotifications implements NotificationStore {
     try {
       const r = await this.m.Notification.updateOne(
         key,
-        { $setOnInsert: { _id: n.id, ...n } },
+        // The key's fields come from the filter on insert; the rest is set here.
+        {
+          $setOnInsert: {
+            _id: n.id,
+            deviceId: n.deviceId,
+            alertname: n.alertname,
+            summary: n.summary,
+            receivedAt: n.receivedAt,
+          },
+        },
         { upsert: true },
       );
       return r.upsertedCount === 1;
