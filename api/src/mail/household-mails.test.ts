@@ -190,3 +190,46 @@ test('one mail per firing and per resolution, to each member who wants them; rep
   const metrics = await deps.metrics.registry.getSingleMetricAsString('api_mails_total');
   assert.match(metrics, /api_mails_total\{kind="alert",result="sent"\} 2/);
 });
+
+test('an SMTP server that refuses leaves the invite and the notification kept, the mail counted as failed', async () => {
+  // A port nothing listens on: the connection is refused at once.
+  const closed = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+  });
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const port = (closed.server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  const down = new SmtpMailer(`smtp://127.0.0.1:${port}`, 'energy@example.com');
+  const d = { ...testDeps(), mailer: down, publicUrl: PUBLIC_URL };
+  const a = buildApp(d);
+  try {
+    const owner = await register(a, { householdName: 'Offline mail' });
+    const inv = await request(a.callback())
+      .post('/api/v1/household/invites')
+      .set(bearer(owner))
+      .send({ email: 'someone@example.com', role: 'member' })
+      .expect(201);
+    assert.equal(inv.body.mailed, false);
+    assert.ok(String(inv.body.link).startsWith(`${PUBLIC_URL}/invite#`), 'the owner can pass the link on');
+    const r = await request(buildInternalApp(d, 'k').callback())
+      .post('/internal/alertmanager?key=k')
+      .send({
+        alerts: [
+          {
+            status: 'firing',
+            labels: { alertname: 'HighConsumption', household: owner.householdId },
+            startsAt: new Date().toISOString(),
+          },
+        ],
+      })
+      .expect(200);
+    assert.deepEqual(r.body, { stored: 1 });
+    const m = await d.metrics.registry.getSingleMetricAsString('api_mails_total');
+    assert.match(m, /api_mails_total\{kind="invite",result="failed"\} 1/);
+    assert.match(m, /api_mails_total\{kind="alert",result="failed"\} 1/);
+  } finally {
+    down.close();
+  }
+});
