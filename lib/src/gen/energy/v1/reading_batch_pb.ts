@@ -22,9 +22,12 @@ export const file_energy_v1_reading_batch: GenFile = /*@__PURE__*/
  */
 export type ReadingBatch = Message<"energy.v1.ReadingBatch"> & {
   /**
-   * Random id of the device's counter epoch. A new epoch starts at every
-   * boot of the exporter, with every energy counter back at zero. Fixed32:
-   * random values would take five varint bytes anyway.
+   * Random id of the device's counter epoch. A new epoch, with every energy
+   * counter back at zero, starts only when a count really restarted (a
+   * metering chip that lost power, the clock going back) or at the 2^28 J
+   * limit below; an exporter restart keeps its epoch and continues the
+   * counters from the meter's own count. Fixed32: random values would take
+   * five varint bytes anyway.
    *
    * @generated from field: fixed32 boot_id = 1;
    */
