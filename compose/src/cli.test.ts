@@ -28,6 +28,8 @@ const PORT_VARS = [
   'VMALERT_HOUSEHOLDS_PORT',
   'ALERTMANAGER_PORT',
   'ALERT_SINK_PORT',
+  'MAIL_SINK_SMTP_PORT',
+  'MAIL_SINK_HTTP_PORT',
 ] as const;
 
 async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -140,6 +142,12 @@ test('the stack starts healthy, carries readings, and SIGTERM leaves no process 
       assert.ok(await ok(url('API_PORT', '/readyz')));
       assert.match(text, /^Portal: http:\/\/127\.0\.0\.1:\d+ {2}login: demo@example\.com \/ stack-test-pw$/m);
     }
+    // The demo prints where its mails are read, and the mail sink answers there.
+    assert.equal(
+      /^Mails \(alerts, invitations\): (\S+)$/m.exec(text)?.[1],
+      url('MAIL_SINK_HTTP_PORT', '/mails'),
+    );
+    assert.ok(await ok(url('MAIL_SINK_HTTP_PORT', '/mails')));
     if (names.has('collector')) assert.ok(await ok(url('COLLECTOR_METRICS_PORT', '/readyz')));
     if (names.has('vmagent')) assert.ok(await ok(url('VMAGENT_PORT', '/health')));
     if (names.has('alertmanager')) {
