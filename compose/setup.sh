@@ -45,3 +45,5 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 echo "setup: build"
 npx tsc -b
+# The portal is bundled here, not at API start: the API reads api/dist/portal-www/.
+npm run build:portal -w api

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { buildApp } from './app.js';
 import type { AppDeps } from './deps.js';
-import { loadPortal } from './portal/load-portal.js';
+import { freshPortal } from './portal/test-portal.js';
 import { register, testDeps, type Account } from './test-support/test-deps.js';
 
 /* A real page load in headless Chromium: Faro's web vitals and the page's API calls reach the API's histograms. */
@@ -21,7 +21,7 @@ let account: Account;
 const profile = mkdtempSync(join(tmpdir(), 'api-rum-chromium-'));
 
 before(async () => {
-  deps = testDeps({ portal: await loadPortal() });
+  deps = testDeps({ portal: await freshPortal() });
   const app = buildApp(deps);
   account = await register(app, { timeZone: 'Europe/Berlin' });
   const cb = app.callback();

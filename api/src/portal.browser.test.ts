@@ -10,7 +10,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import request from 'supertest';
 import { buildApp } from './app.js';
 import type { AppDeps } from './deps.js';
-import { loadPortal } from './portal/load-portal.js';
+import { freshPortal } from './portal/test-portal.js';
 import { register, testDeps, type Account } from './test-support/test-deps.js';
 
 /* The portal in headless Chromium: log in, see live watts per socket. */
@@ -23,7 +23,7 @@ const profile = mkdtempSync(join(tmpdir(), 'api-chromium-'));
 
 before(async () => {
   const vm = await testVictoriaMetrics();
-  deps = testDeps({ vmUrl: vm.url, portal: await loadPortal() });
+  deps = testDeps({ vmUrl: vm.url, portal: await freshPortal() });
   const app = buildApp(deps);
   account = await register(app, { timeZone: 'Europe/Berlin' });
   await request(app.callback())

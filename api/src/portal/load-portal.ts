@@ -1,40 +1,52 @@
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from '@energy/lib/logger';
-import { build } from 'esbuild';
+import { defaultPortalDir } from './build-portal.js';
 
-const apiRoot = fileURLToPath(new URL('../../', import.meta.url));
+export interface PortalFile {
+  readonly type: string;
+  readonly body: Buffer;
+  /** Strong validator of the body. */
+  readonly etag: string;
+  /** A hashed name never changes its content: cached for a year. */
+  readonly immutable: boolean;
+}
+
+const types: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'application/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+};
 
 /**
- * Bundles the portal's browser code with esbuild at start (about a second)
- * and keeps the files in memory; the same source serves tsx and dist runs.
+ * Reads the portal bundled at build time (`npm run build:portal -w api`,
+ * run by compose/setup.sh) into memory. A missing bundle stops the API with
+ * a sentence that says how to build it, rather than serving a blank page.
  */
-export async function loadPortal(logger?: Logger): Promise<Map<string, { type: string; body: Buffer }>> {
-  const files = new Map<string, { type: string; body: Buffer }>();
+export async function loadPortal(
+  logger?: Logger,
+  dir: string = defaultPortalDir,
+): Promise<Map<string, PortalFile>> {
+  let names: string[];
   try {
-    const out = await build({
-      entryPoints: [`${apiRoot}src/portal/browser/portal.ts`],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      minify: true,
-      target: 'es2020',
-      outdir: 'out',
-      logLevel: 'silent',
-    });
-    for (const f of out.outputFiles) {
-      const name = f.path.endsWith('.css') ? 'portal.css' : 'portal.js';
-      files.set(name, {
-        type: name.endsWith('.css') ? 'text/css' : 'application/javascript',
-        body: Buffer.from(f.contents),
-      });
-    }
-    files.set('index.html', {
-      type: 'text/html; charset=utf-8',
-      body: await readFile(`${apiRoot}src/portal/browser/index.html`),
-    });
-  } catch (err) {
-    logger?.error({ err }, 'the portal could not be built; the API runs without it');
+    names = await readdir(dir);
+  } catch {
+    names = [];
   }
+  if (!names.includes('index.html'))
+    throw new Error(
+      `The portal is not built (no ${join(dir, 'index.html')}): run "npm run build:portal -w api" (compose/setup.sh does)`,
+    );
+  const files = new Map<string, PortalFile>();
+  for (const name of names) {
+    const ext = name.slice(name.lastIndexOf('.') + 1);
+    const type = types[ext];
+    if (!type) continue;
+    const body = await readFile(join(dir, name));
+    const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
+    files.set(name, { type, body, etag, immutable: name !== 'index.html' });
+  }
+  logger?.info({ dir, files: files.size }, 'portal loaded');
   return files;
 }
