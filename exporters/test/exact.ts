@@ -43,7 +43,7 @@ export function assertNoEnergyLost(
     for (const r of cur.readings) {
       const p: { energyJoules: number } | undefined = prev.readings.find((x) => x.socket === r.socket);
       assert.ok(p, `socket ${r.socket} in the batch before ${cur.endUnixS}`);
-      const stored = r.energyJoules - p.energyJoules;
+      const stored: number = r.energyJoules - p.energyJoules;
       const truth = sim.energyJoules(r.socket, prev.endUnixS, cur.endUnixS);
       assert.equal(stored, truth, `socket ${r.socket} energy from ${prev.endUnixS} to ${cur.endUnixS}`);
       const s = sums.get(r.socket) ?? { stored: 0, truth: 0 };
