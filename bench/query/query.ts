@@ -11,7 +11,7 @@
  *     through /prometheus with the household's Grafana token;
  * (3) naive: the day chart's raw query straight to VictoriaMetrics with the
  *     household's label (what a proxy without the API would cost).
- * Each phase runs BENCH_SECONDS (default 20) or BENCH_ROUNDS cycles per
+ * BENCH_PHASES (default portal,grafana,naive) picks phases. Each phase runs BENCH_SECONDS (default 20) or BENCH_ROUNDS cycles per
  * user, after one untimed cycle per user. Prints a table; with --json one
  * JSON line last. The loaded VictoriaMetrics data dir and the seeded
  * accounts are kept under $BENCH_DIR (default /tmp/energy-bench-query),
@@ -58,6 +58,7 @@ const API_PROCESSES = env('BENCH_API_PROCESSES', 1);
 const ROUNDS = process.env.BENCH_ROUNDS ? env('BENCH_ROUNDS', 1) : undefined;
 const SECONDS = env('BENCH_SECONDS', 20);
 const SOCKETS = 30;
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'portal,grafana,naive').split(','));
 const BASE = process.env.BENCH_DIR ?? '/tmp/energy-bench-query';
 const json = process.argv.includes('--json') || process.env.npm_config_json === 'true';
 const rebuild = process.argv.includes('--rebuild') || process.env.BENCH_REBUILD === '1';
@@ -165,6 +166,12 @@ async function main(): Promise<void> {
     });
     for (const u of users) u.token = await login(u.api.url, u.hh.email);
     const pids = { api: apis.map((a) => a.process.pid), vm: [vm.process.pid] };
+    /** One untimed cycle per user, then the timed loops; a phase left out of BENCH_PHASES measures nothing. */
+    const phase = async (name: string, cycle: (u: number, timed: boolean) => Promise<void>) => {
+      if (!PHASES.has(name)) return { result: NaN, cpuMs: {} as Record<string, number> };
+      await Promise.all(users.map((_x, u) => cycle(u, false)));
+      return measureCpu(pids, () => closedLoops(USERS, (u) => cycle(u, true)));
+    };
 
     // (1) the portal
     const times: Record<PortalView, number[]> = { live: [], dayChart: [], monthBars: [] };
@@ -185,10 +192,9 @@ async function main(): Promise<void> {
       }
     };
     log('(1) portal views…');
-    await Promise.all(users.map((_x, u) => portalCycle(u, false)));
     const check = await checkAnswers(users[0] as (typeof users)[number], SOCKETS);
     log(`  ${check.summary}`);
-    const portal = await measureCpu(pids, () => closedLoops(USERS, (u) => portalCycle(u, true)));
+    const portal = await phase('portal', portalCycle);
     const views = times.live.length + times.dayChart.length + times.monthBars.length;
 
     // (2) the Grafana board
@@ -221,8 +227,7 @@ async function main(): Promise<void> {
       panelQueries += answers.length;
     };
     log('(2) Grafana board…');
-    await Promise.all(users.map((_x, u) => grafanaRefresh(u, false)));
-    const grafana = await measureCpu(pids, () => closedLoops(USERS, (u) => grafanaRefresh(u, true)));
+    const grafana = await phase('grafana', grafanaRefresh);
 
     // (3) naive: the day chart's raw series straight from VictoriaMetrics, its cache bypassed
     const naiveMs: number[] = [];
@@ -248,8 +253,7 @@ async function main(): Promise<void> {
       naiveWire.push(a.wireBytes);
     };
     log('(3) naive direct…');
-    await Promise.all(users.map((_x, u) => naiveQuery(u, false)));
-    const naive = await measureCpu(pids, () => closedLoops(USERS, (u) => naiveQuery(u, true)));
+    const naive = await phase('naive', naiveQuery);
     vmClient.close();
     for (const u of users) u.client.close();
 
