@@ -221,3 +221,35 @@ export const EVENTS: readonly EnergyEvent[] = [
     },
   ),
 ];
+
+/**
+ * The small check npm test runs: one Berlin household, 00:00-04:00 of
+ * 2026-10-25 (five hours: 02:00-03:00 comes twice) with the exporter down for
+ * three minutes in the second 02:xx hour, checked per hour and for the day.
+ */
+export const DST_RESTART_HOURS: EnergyEvent = {
+  name: 'exporter restart across the 25-hour day (Berlin, 4 local hours)',
+  async run(stack) {
+    const h = await home(stack, 'dst-restart', 'Europe/Berlin');
+    const day = localDay('2026-10-25', 'Europe/Berlin');
+    const fromS = day.startMs / 1000;
+    const toS = fromS + 5 * 3600; // 04:00 local: five hours after midnight on this day
+    const stream = minuteStream(h.model, {
+      fromS,
+      toS,
+      epochs: [{ bootId: newBoot(), startS: fromS }],
+      // 02:10-02:13 CET (the second 02:xx hour) — minutes 190-193 after local midnight.
+      skip: (e) => minuteIn(fromS, e, 190, 193),
+    });
+    await publishAs(stack.vhost, h.device, stream);
+    const base = { event: this.name, household: h.household, deviceId: h.device.id, model: h.model };
+    const covered: [number, number][] = [[fromS, toS]];
+    return {
+      checks: [
+        { ...base, covered, bucket: 'hour', fromMs: fromS * 1000, toMs: toS * 1000 },
+        { ...base, covered, bucket: 'day', fromMs: day.startMs, toMs: day.endMs },
+      ],
+      expected: [{ householdId: h.household.id, samples: samples(stream) }],
+    };
+  },
+};

@@ -36,7 +36,7 @@ export async function registerHousehold(apiUrl: string, name: string, timeZone: 
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        email: `${name}-${process.pid}-${Date.now()}@example.com`,
+        email: `${name.replace(/[^a-z0-9]+/gi, '-')}-${process.pid}-${Date.now()}@example.com`,
         password: 'correct horse battery staple',
         householdName: name,
         timeZone,
