@@ -42,13 +42,14 @@ export function stackedBars(
   const bars = uPlot.paths.bars?.({ size: [0.7, 60] });
   const order = layers.map((_l, i) => i).reverse();
   const series: uPlot.Series[] = [
-    {},
+    { label: 'Bucket', value: (_u: uPlot, v: number | null) => (v === null ? '–' : (labels[v] ?? '–')) },
     ...order.map((i) => ({
       label: layers[i]?.label ?? '',
       fill: COLOURS[i % COLOURS.length] ?? '#888',
       stroke: COLOURS[i % COLOURS.length] ?? '#888',
       width: 0,
       paths: bars,
+      points: { show: false },
       value: (_u: uPlot, v: number | null, _s: number, idx: number | null) =>
         v === null || idx === null
           ? '–'

@@ -121,7 +121,8 @@ export async function historyPage({ view, query, signal }: PageContext): Promise
   const costNow = socket ? total(now.buckets, (b) => only(b)?.cost ?? 0) : total(now.buckets, (b) => b.cost);
   const kwhBefore = total(prevBuckets, (b) => b.kwh);
   const untracked = total(now.buckets, (b) => b.untracked?.kwh ?? 0);
-  const hours = (startOf(next, tz) - startOf(first, tz)) / 3_600_000;
+  // Standby so far: a period still running counts only its hours until now.
+  const hours = (Math.min(Date.now(), startOf(next, tz)) - startOf(first, tz)) / 3_600_000;
   const standbyW = socket
     ? (sb.sockets.find((s) => `${s.device}/${s.socket}` === socket)?.baselineWatts ?? 0)
     : sb.sockets.reduce((a, s) => a + s.baselineWatts, 0);

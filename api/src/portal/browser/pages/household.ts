@@ -15,7 +15,8 @@ async function members(isOwner: boolean, selfId: string): Promise<HTMLElement> {
   const { members: ms } = await api<{ members: Member[] }>('/api/v1/household/members');
   const out = status();
   const rows = ms.map((m) => {
-    if (!isOwner || m.userId === selfId) return [m.email, m.role];
+    const who = h('span', { class: 'wrap' }, m.email);
+    if (!isOwner || m.userId === selfId) return [who, m.role];
     const sel = h(
       'select',
       { 'aria-label': `Role of ${m.email}` },
@@ -26,7 +27,7 @@ async function members(isOwner: boolean, selfId: string): Promise<HTMLElement> {
         .then(() => out.ok(`${m.email} is now ${sel.value}.`))
         .catch((err: unknown) => out.fail(sentence(err)));
     });
-    return [m.email, sel];
+    return [who, sel];
   });
   const section = h(
     'section',

@@ -75,7 +75,13 @@ export async function overviewPage({ view, signal }: PageContext): Promise<void>
       ),
     ),
   );
-  const top = perSocket(thisDays).slice(0, 5);
+  // A house meter is the total, not a socket that costs: left out of the ranking.
+  const meters = new Set(
+    ds.flatMap((d) => d.sockets.filter((s) => s.role === 'house-meter').map((s) => `${d.id}|${s.socket}`)),
+  );
+  const top = perSocket(thisDays)
+    .filter((s) => !meters.has(`${s.device}|${s.socket}`))
+    .slice(0, 5);
   view.append(
     h('h2', {}, 'Sockets that cost most this month'),
     top.length
