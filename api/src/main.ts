@@ -49,7 +49,11 @@ const deps: AppDeps = {
       ? new BrokerAdmin(config.rabbitmqManagementUrl, config.rabbitmqAdminUser, config.rabbitmqAdminPassword)
       : undefined,
   grafana,
-  portal: await loadPortal(logger),
+  // Bundled at build time (npm run build:portal -w api): without it the API would serve a blank page.
+  portal: await loadPortal(logger).catch((err: unknown) => {
+    logger.fatal({ err }, err instanceof Error ? err.message : 'the portal cannot be loaded');
+    process.exit(1);
+  }),
   mailer: mailerFrom(),
   publicUrl: config.publicUrl.replace(/\/+$/, ''),
 };
