@@ -12,7 +12,7 @@ import {
   shift,
   startOf,
   type Period,
-} from '../zone.js';
+} from '../../zone.js';
 import { stackedBars, type Layer } from './history-chart.js';
 
 const total = (bs: readonly EnergyBucket[], f: (b: EnergyBucket) => number): number =>

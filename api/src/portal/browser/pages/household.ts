@@ -2,7 +2,7 @@ import { api, raw, send, sentence, setTokens } from '../api.js';
 import { field, h, status, table, when } from '../dom.js';
 import { navigate, type PageContext } from '../router.js';
 import { forgetMe, loadMe } from '../state.js';
-import { localDate, startOf } from '../zone.js';
+import { localDate, startOf } from '../../zone.js';
 import { tariffEditor } from './tariff-editor.js';
 
 interface Member {

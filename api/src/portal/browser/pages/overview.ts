@@ -2,7 +2,7 @@ import { h, kwh, money, table, watts } from '../dom.js';
 import { energy, live, perSocket, standby, type EnergyBucket } from '../energy.js';
 import type { PageContext } from '../router.js';
 import { devices, loadMe, socketName } from '../state.js';
-import { addDays, localDate, periodOf, shift, startOf } from '../zone.js';
+import { addDays, localDate, periodOf, shift, startOf } from '../../zone.js';
 
 const sum = (bs: readonly EnergyBucket[], f: (b: EnergyBucket) => number): number =>
   bs.reduce((a, b) => a + f(b), 0);

@@ -1,3 +1,4 @@
+// Shared by the browser bundle and its unit test: no DOM here, only Intl.
 // Calendar arithmetic in the household's time zone, not the browser's: a
 // "day" on the portal is a day where the meters are.
 
