@@ -10,6 +10,7 @@ import { testVictoriaMetrics } from '@energy/lib/testkit/index';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import request from 'supertest';
 import { buildApp } from './app.js';
+import { buildInternalApp } from './broker/internal-app.js';
 import type { AppDeps } from './deps.js';
 import { freshPortal } from './portal/test-portal.js';
 import { register, testDeps, type Account } from './test-support/test-deps.js';
@@ -62,6 +63,23 @@ before(async () => {
   });
   assert.equal(res.status, 204);
   await vm.forceFlush();
+  // One household alert, through the Alertmanager webhook as in production.
+  await request(buildInternalApp(deps, 'k').callback())
+    .post('/internal/alertmanager?key=k')
+    .send({
+      version: '4',
+      status: 'firing',
+      receiver: 'households',
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'HighStandby', household: account.householdId, device: 'pi' },
+          annotations: { summary: 'The kettle draws power while idle' },
+          startsAt: new Date(Date.now() - 60_000).toISOString(),
+        },
+      ],
+    })
+    .expect(200);
   server = createServer((req, r) => void cb(req, r));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -217,7 +235,11 @@ test('every page at 1280 and 375 px, with history navigation, reload and back', 
   await page.click('text=Save alert settings');
   await page.locator('.status.ok').filter({ hasText: 'Alert settings saved.' }).waitFor();
 
-  await check(page, 'notifications', '/notifications', 'h1');
+  await check(page, 'notifications', '/notifications', '#notifications a[href="/devices/pi"]');
+  assert.match((await page.textContent('#notifications')) ?? '', /Alert.*The kettle draws power while idle/);
+  await page.click('#notifications a[href="/devices/pi"]');
+  await page.waitForURL(`${base}/devices/pi`);
+  await page.locator('#sock-1-name').waitFor();
   await check(page, 'household', '/household', '#tariff-preview table', errors);
   await page.fill('#token-name', 'Home Assistant');
   await page.click('text=Create token');
