@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bucketLabel, localDate, periodOf, shift, startOf } from './portal/zone.js';
+import { bucketLabel, instantOf, localDate, periodOf, shift, startOf, wallTimeOf } from './portal/zone.js';
 
 /* The portal's calendar is the household's, whatever zone the browser is in. */
 
@@ -25,4 +25,11 @@ test('bucket labels are the household’s wall clock, not the browser’s', () =
   // 23:00 UTC is midnight in Berlin in winter.
   assert.match(bucketLabel('day', '2026-11-30T23:00:00.000Z', 'Europe/Berlin'), /^00:00$/);
   assert.match(bucketLabel('day', '2026-11-30T23:00:00.000Z', 'Asia/Kolkata'), /^04:30$/);
+});
+
+test('a mute typed as the household’s wall time is that instant, and shows back the same', () => {
+  const t = instantOf('2026-07-01T18:30', 'Europe/Berlin');
+  assert.equal(new Date(t).toISOString(), '2026-07-01T16:30:00.000Z');
+  assert.equal(wallTimeOf(t, 'Europe/Berlin'), '2026-07-01T18:30');
+  assert.equal(wallTimeOf(t, 'Asia/Kolkata'), '2026-07-01T22:00');
 });

@@ -29,6 +29,7 @@ let browser: BrowserContext;
 let deps: AppDeps;
 let base: string;
 let account: Account;
+let cbOf: () => ReturnType<ReturnType<typeof buildApp>['callback']>;
 const profile = mkdtempSync(join(tmpdir(), 'api-chromium-'));
 
 before(async () => {
@@ -38,6 +39,7 @@ before(async () => {
   account = await register(app, { timeZone: 'Europe/Berlin' });
   const auth = { authorization: `Bearer ${account.accessToken}` };
   const cb = app.callback();
+  cbOf = () => cb;
   await request(cb).post('/api/v1/devices').set(auth).send({ name: 'Pi', id: 'pi' }).expect(201);
   for (const [n, name, role] of [
     [0, 'House', 'house-meter'],
@@ -231,9 +233,19 @@ test('every page at 1280 and 375 px, with history navigation, reload and back', 
   await page.fill('#sock-1-name', 'Electric kettle');
   await page.locator('form[aria-label="Socket 1"] button').click();
   await page.locator('form[aria-label="Socket 1"] .status.ok').waitFor();
+  await page.fill('#mute-until', '2030-07-01T18:30');
   await page.fill('#grace', '30');
   await page.click('text=Save alert settings');
   await page.locator('.status.ok').filter({ hasText: 'Alert settings saved.' }).waitFor();
+  // The mute was typed in the household's zone (Berlin, summer time: UTC+2).
+  const dev = await request(cbOf())
+    .get('/api/v1/devices/pi')
+    .set('authorization', `Bearer ${account.accessToken}`)
+    .expect(200);
+  assert.deepEqual((dev.body as { alerts: unknown }).alerts, {
+    muteUntil: '2030-07-01T16:30:00.000Z',
+    offlineGraceMinutes: 30,
+  });
 
   await check(page, 'notifications', '/notifications', '#notifications a[href="/devices/pi"]');
   assert.match((await page.textContent('#notifications')) ?? '', /Alert.*The kettle draws power while idle/);

@@ -46,8 +46,14 @@ function split(d: LocalDate): [number, number, number] {
 
 /** The instant a local date begins in the zone (its midnight, or the first minute after a gap). */
 export function startOf(d: LocalDate, timeZone: string): number {
+  return instantOf(`${d}T00:00`, timeZone);
+}
+
+/** The instant of a local wall-clock time "YYYY-MM-DDTHH:MM" in the zone. */
+export function instantOf(wallTime: string, timeZone: string): number {
+  const [d = '1970-01-01', hm = '00:00'] = wallTime.split('T');
   const [y, m, day] = split(d);
-  const wall = Date.UTC(y, m - 1, day);
+  const wall = Date.UTC(y, m - 1, day, Number(hm.slice(0, 2)), Number(hm.slice(3, 5)));
   let t = wall;
   // Two corrections reach the offset on both sides of a DST change.
   for (let i = 0; i < 2; i++) {
@@ -63,6 +69,13 @@ export function startOf(d: LocalDate, timeZone: string): number {
     t += wall - shown;
   }
   return t;
+}
+
+/** An instant as the zone's wall-clock "YYYY-MM-DDTHH:MM" (the value of a datetime-local input). */
+export function wallTimeOf(ms: number, timeZone: string): string {
+  const p = parts(ms, timeZone);
+  const two = (n: number | undefined) => String(n ?? 0).padStart(2, '0');
+  return `${localDate(ms, timeZone)}T${two(p.hour)}:${two(p.minute)}`;
 }
 
 export function addDays(d: LocalDate, n: number): LocalDate {

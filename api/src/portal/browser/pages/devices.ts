@@ -2,6 +2,7 @@ import { send, sentence } from '../api.js';
 import { field, h, status, table, when } from '../dom.js';
 import { navigate, type PageContext } from '../router.js';
 import { devices, loadMe, type Device } from '../state.js';
+import { instantOf, wallTimeOf } from '../../zone.js';
 
 function lastSeen(d: Device, tz: string): string {
   if (!d.lastSeen) return 'never seen';
@@ -128,7 +129,7 @@ export async function devicePage({ view, params }: PageContext): Promise<void> {
 
   // Alerts: the mute is a local date-time in the household's zone, sent as an instant.
   const mute = h('input', { id: 'mute-until', type: 'datetime-local' });
-  if (d.alerts.muteUntil) mute.value = new Date(d.alerts.muteUntil).toISOString().slice(0, 16);
+  if (d.alerts.muteUntil) mute.value = wallTimeOf(Date.parse(d.alerts.muteUntil), tz);
   const grace = h('input', {
     id: 'grace',
     type: 'number',
@@ -142,7 +143,7 @@ export async function devicePage({ view, params }: PageContext): Promise<void> {
     'form',
     { class: 'card' },
     h('h2', {}, 'Alerts'),
-    field('Mute alerts until (UTC)', mute),
+    field(`Mute alerts until (${tz} time)`, mute),
     field('Minutes offline before an alert', grace),
     h('button', { type: 'submit' }, 'Save alert settings'),
     out,
@@ -150,7 +151,7 @@ export async function devicePage({ view, params }: PageContext): Promise<void> {
   alerts.addEventListener('submit', (ev) => {
     ev.preventDefault();
     void send('PUT', `/api/v1/devices/${encodeURIComponent(d.id)}/alerts`, {
-      muteUntil: mute.value ? new Date(`${mute.value}:00Z`).toISOString() : null,
+      muteUntil: mute.value ? new Date(instantOf(mute.value, tz)).toISOString() : null,
       offlineGraceMinutes: grace.value === '' ? null : Number(grace.value),
     })
       .then(() => out.ok('Alert settings saved.'))
