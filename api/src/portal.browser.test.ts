@@ -199,6 +199,11 @@ test('every page at 1280 and 375 px, with history navigation, reload and back', 
   assert.equal(await page.textContent('#power-now .big'), '2.23 kW');
   assert.match((await page.textContent('#today .big')) ?? '', /kWh/);
 
+  // Keyboard: a page opens with focus on its heading, and Tab goes on to its first control.
+  assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.closest('main')?.id), 'view');
+
   await check(page, 'history', '/history?period=day', '#chart .uplot');
   // The household total is the house meter; untracked is what the sockets do not explain.
   const untracked = page.locator('td', { hasText: 'Untracked (house meter minus sockets)' });

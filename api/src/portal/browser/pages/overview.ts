@@ -103,6 +103,16 @@ export async function overviewPage({ view, signal }: PageContext): Promise<void>
         )
       : h('p', { class: 'empty' }, 'No readings this month yet. Pair a device on the Devices page.'),
   );
+  // Power now follows the meters while the page is open; leaving the page stops it.
+  const timer = window.setInterval(() => {
+    live()
+      .then((l) => {
+        const big = view.querySelector('#power-now .big');
+        if (big) big.textContent = watts(l.sockets.reduce((a, s) => a + s.watts, 0));
+      })
+      .catch(() => undefined);
+  }, 10_000);
+  signal.addEventListener('abort', () => window.clearInterval(timer));
   if (ds.length === 0)
     view.append(h('p', {}, 'No devices yet. ', h('a', { href: '/devices' }, 'Pair your first device'), '.'));
 }
