@@ -8,6 +8,7 @@
  * JWT secret: a token from one is good at every one).
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_EMAIL, householdId, seed } from '@energy/api/fleet-seed';
@@ -71,6 +72,20 @@ export async function seedAccounts(stateDir: string, households: number): Promis
   }
 }
 
+/**
+ * The API refuses to start without its portal bundle (a build artifact);
+ * a fresh worktree has none: build it from source as `npm run build:portal`
+ * would, once.
+ */
+function ensurePortalBuilt(): void {
+  const builder = join(API_ROOT, 'api/src/portal/build-portal.ts');
+  if (!existsSync(builder) || existsSync(join(API_ROOT, 'api/dist/portal-www/index.html'))) return;
+  execFileSync(process.execPath, ['--conditions=source', '--import', 'tsx', builder], {
+    cwd: API_ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
 export interface ApiProcess {
   readonly url: string;
   readonly process: SupervisedProcess;
@@ -80,6 +95,7 @@ export async function startApi(
   index: number,
   o: { stateDir: string; vmUrl: string; logDir: string },
 ): Promise<ApiProcess> {
+  ensurePortalBuilt();
   const port = await freePort();
   const internalPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
