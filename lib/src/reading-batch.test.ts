@@ -6,6 +6,7 @@ import {
   encodeReadingBatch,
   ReadingBatchDecodeError,
   withCompleteUntil,
+  withPublishState,
   type ReadingBatch,
 } from './reading-batch.js';
 
@@ -81,4 +82,28 @@ test('the completeness watermark: absent unless stated, stated by encoding or by
   assert.ok(appended.length / 60 <= 3, `${appended.length} bytes for 60 readings`);
   assert.throws(() => withCompleteUntil(stored, 0), RangeError);
   assert.throws(() => withCompleteUntil(stored, 2 ** 32), RangeError);
+});
+
+test('the publish state: backlog and retries stated in one append, 0 meaning not stated, within 3 bytes per reading', () => {
+  const stored = encodeReadingBatch(typicalBatch());
+  const state = { completeUntilS: 1_795_000_020, outboxBacklog: 1440, publishRetries: 3 };
+  const appended = withPublishState(stored, state);
+  assert.deepEqual(decodeReadingBatch(appended), { ...typicalBatch(), ...state });
+  assert.equal(appended.length - stored.length, 6 + 3 + 2, 'watermark 6, a day of backlog 3, retries 2');
+  assert.ok(appended.length / 60 <= 3, `${appended.length} bytes for 60 readings`);
+  // Stated again at a later publish: the last statement wins.
+  const later = decodeReadingBatch(
+    withPublishState(appended, { completeUntilS: 1_795_000_080, outboxBacklog: 2, publishRetries: 1 }),
+  );
+  assert.deepEqual([later.completeUntilS, later.outboxBacklog, later.publishRetries], [1_795_000_080, 2, 1]);
+  // Zeros are left out: appended to freshly stored bytes (as the outbox does) they decode as absent.
+  assert.equal(
+    withPublishState(stored, { completeUntilS: 0, outboxBacklog: 0, publishRetries: 0 }).length,
+    stored.length,
+  );
+  const viaEncode = encodeReadingBatch({ ...typicalBatch(), outboxBacklog: 5, publishRetries: 1 });
+  assert.equal(decodeReadingBatch(viaEncode).outboxBacklog, 5);
+  assert.equal(decodeReadingBatch(viaEncode).publishRetries, 1);
+  assert.equal(decodeReadingBatch(stored).outboxBacklog, undefined, 'an old batch states nothing');
+  assert.throws(() => withPublishState(stored, { ...state, outboxBacklog: -1 }), RangeError);
 });

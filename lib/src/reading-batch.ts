@@ -25,6 +25,18 @@ export interface ReadingBatch {
    * what it promises); absent when not stated.
    */
   readonly completeUntilS?: number;
+  /** Batches of the device waiting to be sent when this one was published (`outbox_backlog`); absent when 0. */
+  readonly outboxBacklog?: number;
+  /** Publish attempts without a confirm since the device's previous batch (`publish_retries`); absent when 0. */
+  readonly publishRetries?: number;
+}
+
+/** What a publisher states about itself at the moment of publishing (fields 9-11). */
+export interface PublishState {
+  /** The completeness watermark; 0 (or less) leaves it unstated. */
+  readonly completeUntilS: number;
+  readonly outboxBacklog: number;
+  readonly publishRetries: number;
 }
 
 export const DEFAULT_INTERVAL_S = 60;
@@ -67,12 +79,17 @@ export function encodeReadingBatch(batch: ReadingBatch): Uint8Array {
       firstSocket: first,
       missingSockets,
       completeUntilUnixS: batch.completeUntilS ?? 0,
+      outboxBacklog: batch.outboxBacklog ?? 0,
+      publishRetries: batch.publishRetries ?? 0,
     }),
   );
 }
 
 /** Field 9 (`complete_until_unix_s`), wire type 0 (varint). */
 const COMPLETE_UNTIL_TAG = (9 << 3) | 0;
+/** Fields 10 (`outbox_backlog`) and 11 (`publish_retries`), varints. */
+const OUTBOX_BACKLOG_TAG = (10 << 3) | 0;
+const PUBLISH_RETRIES_TAG = (11 << 3) | 0;
 
 /**
  * States the completeness watermark on an already encoded batch by
@@ -94,6 +111,51 @@ export function withCompleteUntil(body: Uint8Array, completeUntilS: number): Uin
     v = Math.floor(v / 128);
   }
   out[p++] = v;
+  return out.subarray(0, p);
+}
+
+function putVarint(out: Uint8Array, p: number, value: number): number {
+  let v = value;
+  while (v >= 128) {
+    out[p++] = (v % 128) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  out[p++] = v;
+  return p;
+}
+
+function checkUint32(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+    throw new RangeError(`${name} ${v} is not in 0..2^32-1`);
+}
+
+/**
+ * States the sender's publish-time state on an already encoded batch in one
+ * append (see withCompleteUntil for why appending works). Zero fields are
+ * left out, so append to the bytes as stored, never to bytes already
+ * stated on (an earlier nonzero statement would stand): a Pi with nothing waiting pays 6 bytes for the watermark only;
+ * a backlog adds 2-4 bytes, retries 2-3.
+ */
+export function withPublishState(body: Uint8Array, state: PublishState): Uint8Array {
+  const until = state.completeUntilS;
+  if (until > 0) checkUint32('completeUntilS', until);
+  checkUint32('outboxBacklog', state.outboxBacklog);
+  checkUint32('publishRetries', state.publishRetries);
+  const out = new Uint8Array(body.length + 18);
+  out.set(body, 0);
+  let p = body.length;
+  if (until > 0) {
+    out[p++] = COMPLETE_UNTIL_TAG;
+    p = putVarint(out, p, until);
+  }
+  if (state.outboxBacklog > 0) {
+    out[p++] = OUTBOX_BACKLOG_TAG;
+    p = putVarint(out, p, state.outboxBacklog);
+  }
+  if (state.publishRetries > 0) {
+    out[p++] = PUBLISH_RETRIES_TAG;
+    p = putVarint(out, p, state.publishRetries);
+  }
   return out.subarray(0, p);
 }
 
@@ -121,16 +183,16 @@ export function decodeReadingBatch(bytes: Uint8Array): ReadingBatch {
     readings.push({ socket, powerWatts: (msg.powerDw[i] ?? 0) / 10, energyJoules: msg.energyJ[i] ?? 0 });
   }
   const intervalS = msg.intervalS === 0 ? DEFAULT_INTERVAL_S : msg.intervalS;
-  // Two literals rather than a spread: this runs per message in the collector.
-  if (msg.completeUntilUnixS === 0) {
-    return { bootId: msg.bootId, seq: msg.seq, endUnixS: msg.endUnixS, intervalS, readings };
-  }
-  return {
+  // One literal, optional fields set only when stated (no spreads): this runs per message in the collector.
+  const batch: { -readonly [K in keyof ReadingBatch]: ReadingBatch[K] } = {
     bootId: msg.bootId,
     seq: msg.seq,
     endUnixS: msg.endUnixS,
     intervalS,
     readings,
-    completeUntilS: msg.completeUntilUnixS,
   };
+  if (msg.completeUntilUnixS !== 0) batch.completeUntilS = msg.completeUntilUnixS;
+  if (msg.outboxBacklog !== 0) batch.outboxBacklog = msg.outboxBacklog;
+  if (msg.publishRetries !== 0) batch.publishRetries = msg.publishRetries;
+  return batch;
 }

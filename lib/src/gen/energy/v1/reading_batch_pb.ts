@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file energy/v1/reading_batch.proto.
  */
 export const file_energy_v1_reading_batch: GenFile = /*@__PURE__*/
-  fileDesc("Ch1lbmVyZ3kvdjEvcmVhZGluZ19iYXRjaC5wcm90bxIJZW5lcmd5LnYxIsYBCgxSZWFkaW5nQmF0Y2gSDwoHYm9vdF9pZBgBIAEoBxILCgNzZXEYAiABKA0SEgoKZW5kX3VuaXhfcxgDIAEoDRISCgppbnRlcnZhbF9zGAQgASgNEhAKCHBvd2VyX2R3GAUgAygNEhAKCGVuZXJneV9qGAYgAygNEhQKDGZpcnN0X3NvY2tldBgHIAEoDRIXCg9taXNzaW5nX3NvY2tldHMYCCADKA0SHQoVY29tcGxldGVfdW50aWxfdW5peF9zGAkgASgNYgZwcm90bzM");
+  fileDesc("Ch1lbmVyZ3kvdjEvcmVhZGluZ19iYXRjaC5wcm90bxIJZW5lcmd5LnYxIvcBCgxSZWFkaW5nQmF0Y2gSDwoHYm9vdF9pZBgBIAEoBxILCgNzZXEYAiABKA0SEgoKZW5kX3VuaXhfcxgDIAEoDRISCgppbnRlcnZhbF9zGAQgASgNEhAKCHBvd2VyX2R3GAUgAygNEhAKCGVuZXJneV9qGAYgAygNEhQKDGZpcnN0X3NvY2tldBgHIAEoDRIXCg9taXNzaW5nX3NvY2tldHMYCCADKA0SHQoVY29tcGxldGVfdW50aWxfdW5peF9zGAkgASgNEhYKDm91dGJveF9iYWNrbG9nGAogASgNEhcKD3B1Ymxpc2hfcmV0cmllcxgLIAEoDWIGcHJvdG8z");
 
 /**
  * @generated from message energy.v1.ReadingBatch
@@ -120,6 +120,28 @@ export type ReadingBatch = Message<"energy.v1.ReadingBatch"> & {
    * @generated from field: uint32 complete_until_unix_s = 9;
    */
   completeUntilUnixS: number;
+
+  /**
+   * How the sender is doing, stated like complete_until_unix_s at the
+   * moment of publishing (appended to stored bytes; the last occurrence
+   * wins), so operators see two million Pis through the collector instead
+   * of scraping them. 0 means not stated or nothing to report.
+   *
+   * Batches of this device waiting to be sent at this publish, this one
+   * excluded (the reference exporter: rows in its outbox, plus batches kept
+   * in memory when the disk refused them). One or two varint bytes.
+   *
+   * @generated from field: uint32 outbox_backlog = 10;
+   */
+  outboxBacklog: number;
+
+  /**
+   * Publish attempts of this device that got no broker confirm (nack,
+   * timeout, connection lost) since the previous batch it published.
+   *
+   * @generated from field: uint32 publish_retries = 11;
+   */
+  publishRetries: number;
 };
 
 /**
