@@ -266,17 +266,18 @@ test('every page at 1280 and 375 px, with history navigation, reload and back', 
 });
 
 test('an invitation accepted from its link logs the invitee in', async () => {
-  const inv = await request(buildApp(deps).callback())
+  const email = `invitee-${Date.now()}@example.com`;
+  // The link the invitation mail carries (PUBLIC_URL/invite#token=…&email=…), opened on this server.
+  const inv = await request(cbOf())
     .post('/api/v1/household/invites')
     .set('authorization', `Bearer ${account.accessToken}`)
-    .send({ role: 'viewer' })
+    .send({ role: 'viewer', email })
     .expect(201);
-  const email = `invitee-${Date.now()}@example.com`;
+  const link = new URL((inv.body as { link: string }).link);
+  assert.equal(link.pathname, '/invite');
   const page = await browser.newPage();
   await page.setViewportSize({ width: 375, height: 800 });
-  await page.goto(
-    `${base}/invite#token=${encodeURIComponent((inv.body as { token: string }).token)}&email=${encodeURIComponent(email)}`,
-  );
+  await page.goto(`${base}${link.pathname}${link.hash}`);
   await page.locator('#invite-password').waitFor();
   assert.equal(await page.inputValue('#invite-email'), email);
   await page.screenshot({ path: join(shots, 'invite-375.png'), fullPage: true });
