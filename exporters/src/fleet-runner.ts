@@ -25,6 +25,8 @@ interface FleetDevice {
   readonly unconfirmed: number[];
   /** End of the newest batch made. */
   newestEndS: number;
+  /** Publishes of this device that got no confirm since its last publish: stated on the next batch. */
+  retriesSinceLast: number;
 }
 
 export interface FleetOptions {
@@ -107,6 +109,7 @@ export class FleetRunner {
           live: new DeviceEpoch(sim, d.sockets, startMinute),
           unconfirmed: [],
           newestEndS: 0,
+          retriesSinceLast: 0,
         });
       }
     }
@@ -129,13 +132,19 @@ export class FleetRunner {
     if (retried) forget(dev.unconfirmed, batch.endUnixS);
     else if (batch.endUnixS > dev.newestEndS) dev.newestEndS = batch.endUnixS;
     const until = this.completeUntil(dev);
+    const b = dev.backfill;
+    // Waiting besides this batch: the unconfirmed ones and the backfill minutes not made yet.
+    const outboxBacklog =
+      dev.unconfirmed.length + (b ? Math.max(0, this.backfillEndMinute - b.nextMinute) : 0);
+    const publishRetries = dev.retriesSinceLast;
+    dev.retriesSinceLast = 0;
     dev.unconfirmed.push(batch.endUnixS);
     const out: OutgoingBatch = {
       routingKey: dev.routingKey,
       userId: this.gateway,
       messageId: batchMessageId(batch.bootId, batch.seq),
       timestampS: batch.endUnixS,
-      body: encodeReadingBatch({ ...batch, completeUntilS: until }),
+      body: encodeReadingBatch({ ...batch, completeUntilS: until, outboxBacklog, publishRetries }),
     };
     this.opts.metrics.batchesBuilt.inc();
     this.inFlight++;
@@ -147,6 +156,7 @@ export class FleetRunner {
         this.opts.metrics.published.inc();
         return;
       }
+      dev.retriesSinceLast++;
       this.retry.push({ dev, batch });
       if (this.retry.length > this.opts.retryLimit) {
         const dropped = this.retry.shift();

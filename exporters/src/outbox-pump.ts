@@ -1,5 +1,5 @@
 import type { Logger } from '@energy/lib/logger';
-import { withCompleteUntil } from '@energy/lib/reading-batch';
+import { withPublishState } from '@energy/lib/reading-batch';
 import { completeUntil } from './completeness.js';
 import type { ExporterMetrics } from './metrics.js';
 import type { Outbox, OutboxEntry } from './outbox.js';
@@ -39,6 +39,8 @@ export class OutboxPump {
   /** End of the newest batch made in this process (the watermark when nothing else waits). */
   private newestEndS = 0;
   private cursor = 0;
+  /** Publishes that got no confirm since the last batch went out: stated on the next one, then reset. */
+  private retriesSinceLast = 0;
   private stopped = false;
   private wakeUp: (() => void) | undefined;
   private tokens = 0;
@@ -97,6 +99,13 @@ export class OutboxPump {
     const { sink, username, outbox, metrics, log } = this.opts;
     // Stated now, not when the batch was stored: the outbox's state at this publish.
     const until = this.completeUntil(e);
+    const state = {
+      completeUntilS: until >= 1 ? until : 0,
+      // Everything else waiting: the outbox's rows and memory-only batches, this one excluded.
+      outboxBacklog: Math.max(0, this.opts.outbox.depth + this.memoryOnly() - 1),
+      publishRetries: this.retriesSinceLast,
+    };
+    this.retriesSinceLast = 0;
     this.inFlight.set(e.id, e);
     // Replay may reach a live batch first; it must not go out twice from here.
     const i = this.live.findIndex((l) => l.id === e.id);
@@ -107,7 +116,7 @@ export class OutboxPump {
         userId: username,
         messageId: e.messageId,
         timestampS: e.endUnixS,
-        body: until >= 1 ? withCompleteUntil(e.body, until) : e.body,
+        body: withPublishState(e.body, state),
       })
       .then((outcome) => {
         this.inFlight.delete(e.id);
@@ -119,7 +128,10 @@ export class OutboxPump {
             log.warn({ err: err instanceof Error ? err.message : String(err) }, 'outbox delete failed');
           }
           metrics.published.inc();
-        } else if (e.id < 0) {
+          return this.settled();
+        }
+        this.retriesSinceLast++;
+        if (e.id < 0) {
           // Held in memory only (the disk refused it): retry it, within a bound.
           if (this.live.length < MEMORY_RETRY_LIMIT) this.live.push(e);
           else metrics.outboxDropped.inc({ reason: 'memory-overflow' });
@@ -127,9 +139,21 @@ export class OutboxPump {
           // Go over the backlog again from the oldest.
           this.cursor = 0;
         }
-        this.updateGauges();
-        this.wake();
+        this.settled();
       });
+  }
+
+  private settled(): void {
+    this.updateGauges();
+    this.wake();
+  }
+
+  /** Batches the disk refused, held in the live queue or in flight (not counted by outbox.depth). */
+  private memoryOnly(): number {
+    let n = 0;
+    for (const l of this.live) if (l.id < 0) n++;
+    for (const f of this.inFlight.values()) if (f.id < 0) n++;
+    return n;
   }
 
   /**
