@@ -20,6 +20,12 @@ export interface Check {
   readonly bucket: Bucket;
   readonly fromMs: number;
   readonly toMs: number;
+  /**
+   * Joules per socket the first stored sample says were counted before the
+   * stretch began (a device's first reading: what its chip counted since the
+   * exporter first read it), added to the bucket holding the stretch's start.
+   */
+  readonly firstCountJoules?: readonly number[];
   /** Socket 0 is a house meter: also check the bucket total and untracked. */
   readonly houseMeter?: boolean;
 }
@@ -40,7 +46,8 @@ export function deviationPct(apiKwh: number, truthKwh: number): number {
 }
 
 function truthKwh(c: Check, socket: number, fromMs: number, toMs: number): number {
-  let j = 0;
+  const start = (c.covered[0]?.[0] ?? 0) * 1000;
+  let j = start >= fromMs && start < toMs ? (c.firstCountJoules?.[socket] ?? 0) : 0;
   for (const [a, b] of c.covered) {
     const from = Math.max(a, fromMs / 1000);
     const to = Math.min(b, toMs / 1000);

@@ -29,3 +29,50 @@ export async function waitForSamples(
     await new Promise((r) => setTimeout(r, 300));
   }
 }
+
+export interface SampleSpan {
+  /** First and last energy sample of the household, Unix seconds. */
+  readonly firstS: number;
+  readonly lastS: number;
+  /** Each socket's counter at its first sample. */
+  readonly firstCount: Map<number, number>;
+}
+
+/** A household's energy samples as VictoriaMetrics exports them: their span and first counts. */
+export async function sampleSpan(vmUrl: string, householdId: string): Promise<SampleSpan> {
+  const match = `${ENERGY_SERIES}{${L.household}="${householdId}"}`;
+  const res = await fetch(`${vmUrl}/api/v1/export?match[]=${encodeURIComponent(match)}&start=0`);
+  let firstS = Infinity;
+  let lastS = -Infinity;
+  const firstCount = new Map<number, number>();
+  for (const line of (await res.text()).split('\n')) {
+    if (line.trim() === '') continue;
+    const s = JSON.parse(line) as { metric: Record<string, string>; values: number[]; timestamps: number[] };
+    const ts = s.timestamps;
+    const first = ts.indexOf(Math.min(...ts));
+    firstCount.set(Number(s.metric[L.socket]), s.values[first] ?? 0);
+    for (const ms of ts) {
+      firstS = Math.min(firstS, ms / 1000);
+      lastS = Math.max(lastS, ms / 1000);
+    }
+  }
+  return { firstS, lastS, firstCount };
+}
+
+/** Waits until a household's sample count stops growing (three unchanged looks a second apart). */
+export async function waitForQuiet(
+  vmUrl: string,
+  flush: () => Promise<void>,
+  householdId: string,
+): Promise<number> {
+  let last = -1;
+  let same = 0;
+  for (;;) {
+    await flush();
+    const n = await energySamples(vmUrl, householdId);
+    same = n === last && n > 0 ? same + 1 : 0;
+    if (same >= 3) return n;
+    last = n;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}

@@ -14,8 +14,13 @@ export interface MeterModel {
   watts(socket: number, atS: number): number;
 }
 
-export function simulatedHousehold(householdId: string, timeZone: string, sockets: number): MeterModel {
-  const sim = new HouseholdSimulator({ seed: 11, householdId, timeZone });
+/** `deviceId` and `seed` as the exporter daemon's simulator meter takes them (it simulates on UTC). */
+export function simulatedHousehold(
+  householdId: string,
+  timeZone: string,
+  sockets: number,
+  sim = new HouseholdSimulator({ seed: 11, householdId, timeZone }),
+): MeterModel {
   return {
     timeZone,
     sockets,

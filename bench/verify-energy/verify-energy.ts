@@ -4,6 +4,7 @@
  * house meter, duplicates and a killed collector, on the real stack; the
  * API's kWh per socket per local day against the simulator's truth.
  */
+import { DAEMON_RESTARTS } from './daemon-event.js';
 import { EVENTS } from './events.js';
 import { summarize, table } from './report.js';
 import { runEvents } from './run.js';
@@ -13,9 +14,9 @@ const args = process.argv.slice(2);
 const asJson = args.includes('--json');
 const filterAt = args.indexOf('--events');
 const filter = filterAt >= 0 ? args[filterAt + 1] : undefined;
-const events = EVENTS.filter((e) => filter === undefined || e.name.includes(filter));
+const events = [DAEMON_RESTARTS, ...EVENTS].filter((e) => filter === undefined || e.name.includes(filter));
 const NOT_DONE = [
-  'real exporter daemons (restart, reboot and outbox replay are the batches the exporter sends through them, published as the device)',
+  'real exporter daemons for the reboot and the outbox replay (they are the batches the exporter sends through them, published as the device)',
   "a device's first minute ever and its last before revocation",
   "the Grafana board's daily kWh and cost",
 ];
