@@ -1,9 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DevicesSeen } from './core/devices-seen.js';
 
 /** Every counter of the collector, on a registry of its own (several collectors may share a process in tests). */
 export function createCollectorMetrics(registry = new Registry(), withDefaults = false) {
   if (withDefaults) collectDefaultMetrics({ register: registry });
   const r = [registry];
+  const devicesSeen = new DevicesSeen();
   return {
     registry,
     consumed: new Counter({
@@ -76,6 +78,36 @@ export function createCollectorMetrics(registry = new Registry(), withDefaults =
       name: 'collector_watermarks_dropped_total',
       help: 'Stated completeness watermarks not written, by reason (not_advancing is normal during replays)',
       labelNames: ['reason'] as const,
+      registers: r,
+    }),
+    // The Pis as the collector sees them (fleet level, no per-device series: two million devices).
+    devicesSeen,
+    devicesSeenGauge: new Gauge({
+      name: 'collector_devices_seen',
+      help: 'Distinct devices this collector took a valid batch from in the last `window` (linear-counting estimate, ~0.1 % at 2 M; see core/devices-seen.ts)',
+      labelNames: ['window'] as const,
+      registers: r,
+      collect() {
+        const nowS = Date.now() / 1000;
+        this.set({ window: '5m' }, devicesSeen.distinct(5, nowS));
+        this.set({ window: '15m' }, devicesSeen.distinct(15, nowS));
+      },
+    }),
+    deviceOutboxBacklog: new Histogram({
+      name: 'collector_device_outbox_backlog_batches',
+      help: "Sender's outbox backlog as stated in each valid batch (batches waiting at publish; 0 when not stated)",
+      buckets: [0, 1, 5, 15, 60, 240, 1440, 10080],
+      registers: r,
+    }),
+    deviceCompletenessLag: new Histogram({
+      name: 'collector_device_completeness_lag_seconds',
+      help: "Now minus the sender's stated completeness watermark, per valid batch that states one",
+      buckets: [60, 120, 300, 900, 3600, 21600, 86400, 604800],
+      registers: r,
+    }),
+    devicePublishRetries: new Counter({
+      name: 'collector_device_publish_retries_total',
+      help: 'Publish attempts without a broker confirm, as the senders reported them in their batches',
       registers: r,
     }),
     connected: new Gauge({

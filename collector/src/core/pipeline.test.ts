@@ -245,3 +245,36 @@ test('stated watermarks ride on the stored messages; recorded ones are written p
     ['not_advancing', 2],
   ]);
 });
+
+test('the Pis through the collector: devices seen, stated backlog, completeness lag and retries, valid batches only', async () => {
+  const writer = new MemoryWriter();
+  const { p, metrics } = pipeline(writer);
+  const behind = { ...batch(1), outboxBacklog: 1440, publishRetries: 2, completeUntilS: NOW_S - 7200 };
+  const msgs = [
+    fromDevice(0, 'hh1.pi', behind),
+    fromDevice(1, 'hh1.pi', { ...batch(2), completeUntilS: NOW_S - 60 }),
+    fromDevice(2, 'hh2.pi', batch(1)), // an older exporter: states nothing
+    fromDevice(3, 'hh3.pi', new Uint8Array([0xff, 0xff])), // garbage: rejected, not seen
+  ];
+  const out = await p.process(msgs, () => false);
+  assert.equal(out.stored.length, 3);
+  const nowS = Date.now() / 1000;
+  assert.equal(metrics.devicesSeen.distinct(5, nowS), 2);
+  const backlog = (await metrics.deviceOutboxBacklog.get()).values;
+  assert.equal(backlog.find((v) => v.metricName?.endsWith('_sum'))?.value, 1440);
+  assert.equal(backlog.find((v) => v.metricName?.endsWith('_count'))?.value, 3, 'unstated counts as 0');
+  const lag = (await metrics.deviceCompletenessLag.get()).values;
+  assert.equal(
+    lag.find((v) => v.metricName?.endsWith('_count'))?.value,
+    2,
+    'only batches that state a watermark',
+  );
+  const lagSum = lag.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
+  assert.ok(lagSum >= 7260 && lagSum < 7260 + 120, `lag sum ${lagSum}`);
+  assert.equal(await value(metrics.devicePublishRetries), 2);
+  const seen = (await metrics.devicesSeenGauge.get()).values;
+  assert.deepEqual(seen.map((v) => [v.labels.window, v.value]).sort(), [
+    ['15m', 2],
+    ['5m', 2],
+  ]);
+});
