@@ -19,7 +19,8 @@ export interface Target {
 
 interface PanelSpec {
   readonly title: string;
-  readonly type: 'timeseries' | 'stat' | 'bargauge' | 'barchart';
+  /** 'row': a full-width heading that groups the panels after it (no queries). */
+  readonly type: 'timeseries' | 'stat' | 'bargauge' | 'barchart' | 'row';
   readonly targets: readonly Target[];
   readonly unit: string;
   readonly w: number;
@@ -45,6 +46,16 @@ interface DashboardSpec {
 const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
 
 function panel(spec: PanelSpec, id: number, x: number, y: number): Record<string, unknown> {
+  if (spec.type === 'row') {
+    return {
+      id,
+      type: 'row',
+      title: spec.title,
+      collapsed: false,
+      gridPos: { x: 0, y, w: 24, h: 1 },
+      panels: [],
+    };
+  }
   const bars = spec.type === 'barchart';
   return {
     id,
@@ -404,6 +415,73 @@ const ingest: DashboardSpec = {
       w: 12,
       h: 5,
       targets: [{ expr: 'min by (job) (up)', instant: true, legend: '{{job}}' }],
+    },
+    {
+      title: 'Pis (what their batches and the broker say; no Pi is scraped)',
+      type: 'row',
+      targets: [],
+      unit: 'none',
+      w: 24,
+      h: 1,
+    },
+    {
+      title: 'Devices seen',
+      description:
+        'Distinct devices that sent a valid batch, per collector (linear-counting estimate, ~0.1 % at 2 M devices). Summed over collectors: an upper bound when a device reaches several.',
+      type: 'timeseries',
+      unit: 'short',
+      w: 8,
+      h: 8,
+      targets: [
+        { expr: 'sum(collector_devices_seen{window="5m"})', legend: 'last 5 min' },
+        { expr: 'sum(collector_devices_seen{window="15m"})', legend: 'last 15 min' },
+      ],
+    },
+    {
+      title: 'Outbox backlog stated per batch',
+      description: 'Batches waiting on the sending Pi when it published (0 when not stated).',
+      type: 'timeseries',
+      unit: 'short',
+      w: 8,
+      h: 8,
+      targets: [0.5, 0.99].map((q) => ({
+        expr: `histogram_quantile(${q}, sum by (le) (rate(collector_device_outbox_backlog_batches_bucket[${RATE}])))`,
+        legend: `p${q * 100}`,
+      })),
+    },
+    {
+      title: 'Completeness lag (now − stated watermark)',
+      type: 'timeseries',
+      unit: 's',
+      w: 8,
+      h: 8,
+      targets: [0.5, 0.99].map((q) => ({
+        expr: `histogram_quantile(${q}, sum by (le) (rate(collector_device_completeness_lag_seconds_bucket[${RATE}])))`,
+        legend: `p${q * 100}`,
+      })),
+    },
+    {
+      title: 'Publish retries reported / s',
+      description: 'Publishes without a broker confirm, as the Pis report them in their next batch.',
+      type: 'timeseries',
+      unit: 'short',
+      w: 12,
+      h: 8,
+      targets: [{ expr: `sum(rate(collector_device_publish_retries_total[${RATE}]))`, legend: 'retries/s' }],
+    },
+    {
+      title: 'Broker connections',
+      description: 'RabbitMQ: one connection per Pi (or gateway); churn is Pis reconnecting.',
+      type: 'timeseries',
+      unit: 'short',
+      w: 12,
+      h: 8,
+      targets: [
+        { expr: 'sum(rabbitmq_connections)', legend: 'connections' },
+        { expr: 'sum(rabbitmq_channels)', legend: 'channels' },
+        { expr: `sum(rate(rabbitmq_connections_opened_total[${RATE}]))`, legend: 'opened/s' },
+        { expr: `sum(rate(rabbitmq_connections_closed_total[${RATE}]))`, legend: 'closed/s' },
+      ],
     },
   ],
 };
