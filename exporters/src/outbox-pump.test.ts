@@ -33,6 +33,9 @@ test('the stated watermark never passes a batch still waiting, and reaches the n
   for (let end = hour + 60; end <= hour + 3600; end += 60) store(end);
   const violations: string[] = [];
   const stated: { end: number; until: number }[] = [];
+  const backlogs: number[] = [];
+  let retriesStated = 0;
+  let lostCount = 0;
   let publishes = 0;
   const sink = {
     waitReady: () => Promise.resolve(true),
@@ -40,6 +43,8 @@ test('the stated watermark never passes a batch still waiting, and reaches the n
       const batch = decodeReadingBatch(b.body);
       const until = batch.completeUntilS ?? 0;
       stated.push({ end: batch.endUnixS, until });
+      backlogs.push(batch.outboxBacklog ?? 0);
+      retriesStated += batch.publishRetries ?? 0;
       for (const [id, end] of made) {
         if (id !== b.messageId && end <= until && !confirmed.has(id)) {
           violations.push(`${b.messageId} states ${until} while ${id} (end ${end}) is unconfirmed`);
@@ -47,6 +52,7 @@ test('the stated watermark never passes a batch still waiting, and reaches the n
       }
       // Confirms come back late and out of order; every fifth publish is lost and retried.
       const lost = ++publishes % 5 === 0;
+      if (lost) lostCount++;
       return new Promise((resolve) =>
         setTimeout(() => {
           if (!lost) confirmed.add(b.messageId);
@@ -91,4 +97,9 @@ test('the stated watermark never passes a batch still waiting, and reaches the n
     { end: live, until: live },
     'nothing waits: complete up to the newest batch',
   );
+  // The same publishes state the Pi's health for the operators (collector metrics, no scraping).
+  assert.ok((backlogs[0] ?? 0) >= 59, `the first replayed batch states the old hour waiting: ${backlogs[0]}`);
+  assert.equal(backlogs.at(-1), 0, 'nothing waits at the end');
+  assert.ok(lostCount > 0);
+  assert.equal(retriesStated, lostCount, 'every unconfirmed publish is reported once, on a later batch');
 });
