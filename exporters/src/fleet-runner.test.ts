@@ -73,6 +73,14 @@ test('fleet clock: live minutes only once they are over, first before backfill; 
     seqs,
     Array.from({ length: seqs.length }, (_, i) => i + 1),
   );
+  // The device reports what it went through: the two refusals, and the backfill still waiting.
+  const decoded = s.sent.map((b) => decodeReadingBatch(b.body));
+  assert.equal(
+    decoded.reduce((n, b) => n + (b.publishRetries ?? 0), 0),
+    2,
+    'each refused publish reported once, on a later confirmed batch',
+  );
+  assert.ok((decoded[0]?.outboxBacklog ?? 0) >= 50, `the first backfill batch states the hour waiting`);
 });
 
 test('fleet watermark: never past a batch unconfirmed or not yet backfilled; complete up to now once all is confirmed', async () => {

@@ -25,7 +25,7 @@ interface FleetDevice {
   readonly unconfirmed: number[];
   /** End of the newest batch made. */
   newestEndS: number;
-  /** Publishes of this device that got no confirm since its last publish: stated on the next batch. */
+  /** Publishes of this device without a confirm not yet reported: stated on its next batch. */
   retriesSinceLast: number;
 }
 
@@ -156,7 +156,8 @@ export class FleetRunner {
         this.opts.metrics.published.inc();
         return;
       }
-      dev.retriesSinceLast++;
+      // This attempt, and the retries it carried: a report in an unconfirmed batch may never arrive.
+      dev.retriesSinceLast += 1 + publishRetries;
       this.retry.push({ dev, batch });
       if (this.retry.length > this.opts.retryLimit) {
         const dropped = this.retry.shift();

@@ -39,7 +39,7 @@ export class OutboxPump {
   /** End of the newest batch made in this process (the watermark when nothing else waits). */
   private newestEndS = 0;
   private cursor = 0;
-  /** Publishes that got no confirm since the last batch went out: stated on the next one, then reset. */
+  /** Publishes without a confirm not yet reported: stated on the next batch, given back if that one fails. */
   private retriesSinceLast = 0;
   private stopped = false;
   private wakeUp: (() => void) | undefined;
@@ -130,7 +130,8 @@ export class OutboxPump {
           metrics.published.inc();
           return this.settled();
         }
-        this.retriesSinceLast++;
+        // This attempt, and the retries it carried: a report in an unconfirmed batch may never arrive.
+        this.retriesSinceLast += 1 + state.publishRetries;
         if (e.id < 0) {
           // Held in memory only (the disk refused it): retry it, within a bound.
           if (this.live.length < MEMORY_RETRY_LIMIT) this.live.push(e);

@@ -137,7 +137,10 @@ export type ReadingBatch = Message<"energy.v1.ReadingBatch"> & {
 
   /**
    * Publish attempts of this device that got no broker confirm (nack,
-   * timeout, connection lost) since the previous batch it published.
+   * timeout, connection lost) not yet reported. The reference exporter
+   * reports each on its next publish and, should that one go unconfirmed
+   * too, again on a later one: a report can count twice (the unconfirmed
+   * batch did arrive), never zero times once the device gets through.
    *
    * @generated from field: uint32 publish_retries = 11;
    */
