@@ -9,10 +9,8 @@
  * `-- --sweep` instead runs the pipeline for several prefetch/batch settings.
  * Definitions of each figure: DESIGN.md (Benchmarks).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'amqplib';
 import { pino } from 'pino';
@@ -26,6 +24,7 @@ import { DEFAULT_LIMITS } from '@energy/collector/core/validate';
 import { createCollectorMetrics } from '@energy/collector/metrics';
 import { RemoteWriteClient } from '@energy/collector/vm/remote-write-client';
 import { countSamples } from '@energy/collector/vm/vm-query';
+import { selfCpuMs, treeCpuMs } from '../shared/proc-cpu.js';
 import { BENCH_SOCKETS, benchHousehold, fleetMinutes } from './fleet-batches.js';
 
 const json = process.argv.includes('--json') || process.env.npm_config_json === 'true';
@@ -247,37 +246,6 @@ function amqpFramingBytes(routingKey: string, messageId: string): number {
   const header = 7 + 2 + 2 + 8 + 2 + props + 1;
   const bodyFrame = 7 + 1;
   return method + header + bodyFrame;
-}
-
-function processTree(pid: number): number[] {
-  const parents = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i++) for (const [c, pp] of parents) if (pp === tree[i]) tree.push(c);
-  return tree;
-}
-
-/** CPU time (user + system) of a process and its descendants, ms, from /proc (100 ticks/s). */
-function treeCpuMs(pid: number): number {
-  let ticks = 0;
-  for (const p of processTree(pid)) {
-    try {
-      // Fields after the parenthesised command: state is 3rd, utime 14th, stime 15th of the whole line.
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return ticks * 10;
-}
-
-function selfCpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
 }
 
 /** Where the CPU of one phase went, ms per 1000 messages. */

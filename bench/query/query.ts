@@ -33,7 +33,7 @@ import {
   type SeededHousehold,
 } from './api-fleet.js';
 import { FleetData } from './fleet-data.js';
-import { measureCpu } from './proc-cpu.js';
+import { measureCpu } from '../shared/proc-cpu.js';
 import {
   BROWSER_ENCODING,
   GRAFANA_ENCODING,

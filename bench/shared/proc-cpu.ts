@@ -1,4 +1,4 @@
-/** CPU time of processes from /proc, as the ingest bench measures its own. */
+/** CPU time of processes from /proc: what each benchmark reports per message or per view. */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
