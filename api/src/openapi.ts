@@ -9,6 +9,15 @@ const READINGS: Record<string, string> = {
   '/api/v1/readings/energy':
     "{bucket, timeZone, currency, buckets:[{start, end, kwh, cost, sockets, untracked}]}: with a socket declared house-meter, kwh and cost are the meter's (the household's total, not added to its sockets) and untracked {kwh, cost} is the meter less the other sockets, a negative remainder clamped to zero and counted in api_untracked_clamped_total; untracked is null in a bucket without a house-meter reading.",
 };
+/** What other answers and bodies hold, by method and path, where "JSON" would not say enough. */
+const DESCRIBED: Record<string, string> = {
+  'GET /api/v1/notifications':
+    "{unread, notifications:[{id, device, alertname, status, summary, startsAt, receivedAt, read}]}: the latest 100, newest first; read and unread are the caller's own (another member's reading changes nothing), unread counts all of the household's notifications the caller has not read.",
+  'POST /api/v1/notifications/read':
+    "Body {ids?: string[]} (at most 100): marks those notifications read for the caller only, every one of the household's when ids is absent; ids of no notification are ignored. 204.",
+  'PUT /api/v1/household/tariff':
+    "Body {periods, currency?}: the tariff, and optionally the household's currency (ISO 4217, three upper-case letters the runtime knows; only an owner may change it, 403 forbidden otherwise). Answers {currency, tariff}.",
+};
 const CACHING =
   ' Readings answers carry a weak ETag (If-None-Match → 304) and private Cache-Control: max-age=300 once every device of the household is complete past the range, no-cache before.';
 
@@ -33,7 +42,7 @@ export function openApiDocument(router: Router): unknown {
           default: {
             description: path.startsWith('/api/v1/readings/')
               ? `${READINGS[path] ?? 'JSON.'}${CACHING} Errors as {"error":{"code","message"}}`
-              : 'JSON; errors as {"error":{"code","message"}}',
+              : `${DESCRIBED[`${m} ${path}`] ?? 'JSON;'} errors as {"error":{"code","message"}}`,
           },
         },
       };

@@ -209,6 +209,53 @@ export function storeContract(name: string, open: () => Promise<AccountsStore>):
       );
     });
 
+    withStore("read and unread are each member's own", async (s) => {
+      const { hh, user } = await household(s);
+      const second = id();
+      await s.createUser({ id: second, email: `${second}@example.com`, passwordHash: 'h' });
+      await s.addMembership({ userId: second, householdId: hh, role: 'member' });
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const at = new Date(Date.now() - (3 - i) * 60_000);
+        const n = {
+          id: id(),
+          householdId: hh,
+          deviceId: 'pi',
+          alertname: 'DeviceOffline',
+          status: 'firing',
+          summary: 's',
+          startsAt: at,
+          receivedAt: at,
+          fingerprint: `f${i}`,
+        };
+        await s.addNotification(n);
+        ids.push(n.id);
+      }
+      const other = await household(s);
+      const foreign = { ...(await s.notifications(hh, 1))[0]!, id: id(), householdId: other.hh };
+      await s.addNotification(foreign);
+      assert.equal(await s.unreadNotifications(hh, user), 3);
+      await s.markNotificationsRead(hh, user, [ids[0]!, ids[0]!, foreign.id, 'no-such-id']);
+      assert.equal(await s.unreadNotifications(hh, user), 2);
+      assert.equal(await s.unreadNotifications(hh, second), 3, 'another member still has it unread');
+      assert.equal(await s.unreadNotifications(other.hh, other.user), 1, 'another household untouched');
+      const seen = await s.memberNotifications(hh, user, 10);
+      assert.deepEqual(
+        seen.map((n) => [n.id, n.read]),
+        [
+          [ids[2], false],
+          [ids[1], false],
+          [ids[0], true],
+        ],
+      );
+      await s.markNotificationsRead(hh, user);
+      assert.equal(await s.unreadNotifications(hh, user), 0);
+      assert.ok((await s.memberNotifications(hh, user, 10)).every((n) => n.read));
+      assert.ok((await s.memberNotifications(hh, second, 10)).every((n) => !n.read));
+      await s.markNotificationsRead(hh, user);
+      assert.equal(await s.unreadNotifications(hh, user), 0, 'marking again changes nothing');
+    });
+
     withStore('each member switches alert mails off and on', async (s) => {
       const { hh, user, email } = await household(s);
       const second = id();

@@ -11,6 +11,7 @@ import { notificationsPage } from './pages/notifications.js';
 import { overviewPage } from './pages/overview.js';
 import { listen, match, navigate, route } from './router.js';
 import { forgetMe, loadMe } from './state.js';
+import { refreshUnread, showUnread } from './unread.js';
 import './portal.css';
 
 // The browser's view for the operators' board: web vitals (LCP, INP, CLS,
@@ -64,7 +65,12 @@ async function render(): Promise<void> {
     if (!found.route.open) {
       const me = await loadMe();
       who.textContent = `${me.user.email} · ${me.household.name}`;
-    } else who.textContent = '';
+      // The notifications page sets the count from its own answer.
+      if (found.route.render !== notificationsPage) void refreshUnread();
+    } else {
+      who.textContent = '';
+      showUnread(0);
+    }
     if (here.signal.aborted) return;
     view.replaceChildren();
     await found.route.render({

@@ -104,6 +104,8 @@ const schemas = {
       startsAt: Date,
       receivedAt: Date,
       fingerprint: String,
+      // The members who read it: read or unread is each member's own.
+      readBy: { type: [String], default: undefined },
     },
     opts,
   )

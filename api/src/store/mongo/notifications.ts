@@ -1,5 +1,22 @@
-import type { AlertMailRecipient, Notification, NotificationStore } from '../ports/notification-store.js';
+import type {
+  AlertMailRecipient,
+  MemberNotification,
+  Notification,
+  NotificationStore,
+} from '../ports/notification-store.js';
 import { str, type Doc, type Models } from './models.js';
+
+const notificationOf = (r: Doc): Notification => ({
+  id: str(r._id),
+  householdId: str(r.householdId),
+  deviceId: typeof r.deviceId === 'string' ? r.deviceId : null,
+  alertname: str(r.alertname),
+  status: str(r.status),
+  summary: str(r.summary),
+  startsAt: r.startsAt as Date,
+  receivedAt: r.receivedAt as Date,
+  fingerprint: typeof r.fingerprint === 'string' ? r.fingerprint : '',
+});
 
 /** The alerts sent to households, and who gets them by mail, in MongoDB. */
 export class MongoNotifications implements NotificationStore {
@@ -47,17 +64,29 @@ export class MongoNotifications implements NotificationStore {
       .sort({ receivedAt: -1 })
       .limit(limit)
       .lean<Doc[]>();
+    return rs.map(notificationOf);
+  }
+  async memberNotifications(
+    householdId: string,
+    userId: string,
+    limit: number,
+  ): Promise<MemberNotification[]> {
+    const rs = await this.m.Notification.find({ householdId })
+      .sort({ receivedAt: -1 })
+      .limit(limit)
+      .lean<Doc[]>();
     return rs.map((r) => ({
-      id: str(r._id),
-      householdId: str(r.householdId),
-      deviceId: typeof r.deviceId === 'string' ? r.deviceId : null,
-      alertname: str(r.alertname),
-      status: str(r.status),
-      summary: str(r.summary),
-      startsAt: r.startsAt as Date,
-      receivedAt: r.receivedAt as Date,
-      fingerprint: typeof r.fingerprint === 'string' ? r.fingerprint : '',
+      ...notificationOf(r),
+      read: Array.isArray(r.readBy) && r.readBy.includes(userId),
     }));
+  }
+  unreadNotifications(householdId: string, userId: string): Promise<number> {
+    return this.m.Notification.countDocuments({ householdId, readBy: { $ne: userId } });
+  }
+  async markNotificationsRead(householdId: string, userId: string, ids?: readonly string[]): Promise<void> {
+    // The household in the filter keeps out ids of other households.
+    const filter = ids === undefined ? { householdId } : { householdId, _id: { $in: [...ids] } };
+    await this.m.Notification.updateMany(filter, { $addToSet: { readBy: userId } });
   }
   async setAlertMails(userId: string, on: boolean): Promise<boolean> {
     const r = await this.m.User.updateOne({ _id: userId }, { alertMails: on });

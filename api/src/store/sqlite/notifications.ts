@@ -1,5 +1,22 @@
-import type { AlertMailRecipient, Notification, NotificationStore } from '../ports/notification-store.js';
-import { d, s, type SqliteDb } from './db.js';
+import type {
+  AlertMailRecipient,
+  MemberNotification,
+  Notification,
+  NotificationStore,
+} from '../ports/notification-store.js';
+import { d, s, type Row, type SqliteDb } from './db.js';
+
+const notificationOf = (r: Row): Notification => ({
+  id: s(r.id),
+  householdId: s(r.household_id),
+  deviceId: r.device_id === null ? null : s(r.device_id),
+  alertname: s(r.alertname),
+  status: s(r.status),
+  summary: s(r.summary),
+  startsAt: d(r.starts_at),
+  receivedAt: d(r.received_at),
+  fingerprint: r.fingerprint === null ? '' : s(r.fingerprint),
+});
 
 /** The alerts sent to households, and who gets them by mail, in SQLite. */
 export class SqliteNotifications implements NotificationStore {
@@ -44,18 +61,54 @@ export class SqliteNotifications implements NotificationStore {
           householdId,
           limit,
         )
-        .map((r) => ({
-          id: s(r.id),
-          householdId: s(r.household_id),
-          deviceId: r.device_id === null ? null : s(r.device_id),
-          alertname: s(r.alertname),
-          status: s(r.status),
-          summary: s(r.summary),
-          startsAt: d(r.starts_at),
-          receivedAt: d(r.received_at),
-          fingerprint: r.fingerprint === null ? '' : s(r.fingerprint),
-        })),
+        .map(notificationOf),
     );
+  }
+  memberNotifications(householdId: string, userId: string, limit: number): Promise<MemberNotification[]> {
+    return Promise.resolve(
+      this.db
+        .all(
+          `SELECT n.*, r.user_id IS NOT NULL AS is_read FROM notifications n
+           LEFT JOIN notification_reads r ON r.notification_id = n.id AND r.user_id = ?
+           WHERE n.household_id = ? ORDER BY n.received_at DESC LIMIT ?`,
+          userId,
+          householdId,
+          limit,
+        )
+        .map((r) => ({ ...notificationOf(r), read: Number(r.is_read) === 1 })),
+    );
+  }
+  unreadNotifications(householdId: string, userId: string): Promise<number> {
+    const r = this.db.get(
+      `SELECT COUNT(*) AS n FROM notifications n
+       WHERE n.household_id = ?
+         AND NOT EXISTS (SELECT 1 FROM notification_reads r WHERE r.notification_id = n.id AND r.user_id = ?)`,
+      householdId,
+      userId,
+    );
+    return Promise.resolve(Number(r?.n ?? 0));
+  }
+  markNotificationsRead(householdId: string, userId: string, ids?: readonly string[]): Promise<void> {
+    // The SELECT keeps out ids of other households and ids of no notification.
+    if (ids === undefined)
+      this.db.run(
+        `INSERT OR IGNORE INTO notification_reads (user_id, notification_id)
+         SELECT ?, id FROM notifications WHERE household_id = ?`,
+        userId,
+        householdId,
+      );
+    else
+      this.db.transaction(() => {
+        for (const id of new Set(ids))
+          this.db.run(
+            `INSERT OR IGNORE INTO notification_reads (user_id, notification_id)
+             SELECT ?, id FROM notifications WHERE household_id = ? AND id = ?`,
+            userId,
+            householdId,
+            id,
+          );
+      });
+    return Promise.resolve();
   }
   setAlertMails(userId: string, on: boolean): Promise<boolean> {
     return Promise.resolve(

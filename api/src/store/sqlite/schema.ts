@@ -35,4 +35,9 @@ export const MIGRATIONS: readonly string[] = [
    CREATE UNIQUE INDEX notifications_once ON notifications(household_id, fingerprint, starts_at, status)
      WHERE fingerprint IS NOT NULL;
    ALTER TABLE users ADD COLUMN alert_mails INTEGER NOT NULL DEFAULT 1;`,
+  // Read or unread is each member's own: one row per (user, notification) read.
+  `CREATE TABLE notification_reads (user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     notification_id TEXT NOT NULL REFERENCES notifications(id) ON DELETE CASCADE,
+     PRIMARY KEY (user_id, notification_id));
+   CREATE INDEX notification_reads_notification ON notification_reads(notification_id);`,
 ];
