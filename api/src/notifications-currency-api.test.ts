@@ -124,3 +124,42 @@ test("notifications: read and unread are each member's own; marking takes ids or
   await http().post('/api/v1/notifications/read').send({}).expect(401);
   assert.equal((await list(hh.owner)).unread, 2, 'refused requests marked nothing');
 });
+
+test('currency: the owner sets it with the tariff, validated against ISO 4217; members set prices only', async () => {
+  const hh = await household();
+  const periods = [{ from: '2024-01-01', pricePerKwh: 0.25 }];
+  const put = (token: string, body: object) =>
+    http().put('/api/v1/household/tariff').set(bearer(token)).send(body);
+  const currencyNow = async (): Promise<string> =>
+    (await http().get('/api/v1/me').set(bearer(hh.member)).expect(200)).body.household.currency as string;
+  assert.equal(await currencyNow(), 'EUR');
+
+  const set = await put(hh.owner, { periods, currency: 'CHF' }).expect(200);
+  assert.deepEqual(set.body, { currency: 'CHF', tariff: { periods } });
+  assert.equal(await currencyNow(), 'CHF');
+  const got = await http().get('/api/v1/household/tariff').set(bearer(hh.member)).expect(200);
+  assert.equal(got.body.currency, 'CHF');
+
+  const refused: [object, string][] = [
+    [{ periods, currency: 'chf' }, 'validation_failed'],
+    [{ periods, currency: 'EURO' }, 'validation_failed'],
+    [{ periods, currency: 'XYZ' }, 'validation_failed'], // three letters, but no ISO 4217 code
+    [{ periods, currency: 7 }, 'validation_failed'],
+    [{ periods, currency: 'GBP', locale: 'en' }, 'unknown_field'],
+  ];
+  for (const [body, code] of refused) {
+    const r = await put(hh.owner, body).expect(400);
+    assert.equal(r.body.error.code, code, JSON.stringify(body));
+  }
+
+  // A member changes prices, not the currency; the same currency again is no change.
+  const forbidden = await put(hh.member, { periods, currency: 'USD' }).expect(403);
+  assert.equal(forbidden.body.error.code, 'forbidden');
+  await put(hh.member, { periods, currency: 'CHF' }).expect(200);
+  const priced = await put(hh.member, { periods: [{ from: '2024-01-01', pricePerKwh: 0.3 }] }).expect(200);
+  assert.equal(priced.body.currency, 'CHF', 'a tariff without a currency keeps it');
+  await put(hh.viewer, { periods, currency: 'CHF' }).expect(403);
+  assert.equal(await currencyNow(), 'CHF', 'refused requests changed nothing');
+  const kept = await http().get('/api/v1/household/tariff').set(bearer(hh.owner)).expect(200);
+  assert.equal(kept.body.tariff.periods[0].pricePerKwh, 0.3);
+});

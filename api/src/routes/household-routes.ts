@@ -15,7 +15,7 @@ import { tariffSchema, type Tariff } from '../core/readings/tariff.js';
 import type { AppDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { readJson } from '../http/body.js';
-import { validator } from '../http/validate.js';
+import { validator, type Schema } from '../http/validate.js';
 import { GrafanaError, GrafanaNotConfiguredError, NoGrafana } from '../grafana/grafana-provisioner.js';
 import { householdJson, userJson } from './auth-routes.js';
 
@@ -43,7 +43,15 @@ const tokenBody = validator<{ name: string }>({
   required: ['name'],
   properties: { name: { type: 'string', minLength: 1, maxLength: 100 } },
 });
-const tariffBody = validator<Tariff>(tariffSchema);
+// The tariff's own schema, and the currency its prices are in (checked
+// against the runtime's ISO 4217 list in core).
+const tariffBody = validator<Tariff & { currency?: string }>({
+  ...tariffSchema,
+  properties: {
+    ...tariffSchema.properties,
+    currency: { type: 'string', nullable: true, pattern: '^[A-Z]{3}$' },
+  },
+} as Schema<Tariff & { currency?: string }>);
 const preferencesBody = validator<{ alertMails?: boolean }>({
   type: 'object',
   additionalProperties: false,
@@ -149,8 +157,8 @@ export function householdRoutes(router: Router, deps: AppDeps): void {
   });
 
   router.put('/api/v1/household/tariff', user, requireRole('member'), async (ctx: Context) => {
-    const t = tariffBody(await readJson(ctx));
-    ctx.body = await setHouseholdTariff(d, authOf(ctx).householdId, t);
+    const { currency, ...t } = tariffBody(await readJson(ctx));
+    ctx.body = await setHouseholdTariff(d, authOf(ctx), t, currency ?? undefined);
   });
 
   router.delete('/api/v1/household', user, requireRole('owner'), async (ctx: Context) => {

@@ -1,5 +1,6 @@
 import { api, send, sentence } from '../api.js';
 import { field, h, money, status, table } from '../dom.js';
+import { forgetMe, loadMe } from '../state.js';
 
 interface TouWindow {
   days?: number[];
@@ -132,10 +133,26 @@ function periodBlock(p: TariffPeriod, onChange: () => void): HTMLElement & { rea
   return block;
 }
 
-export async function tariffEditor(currency: string, canEdit: boolean): Promise<HTMLElement> {
-  const { tariff: t } = await api<{ currency?: string; tariff: { periods: TariffPeriod[] } }>(
-    '/api/v1/household/tariff',
+/** The currencies the browser knows, each with its name: the API accepts the same ISO 4217 list. */
+function currencyPicker(current: string): HTMLSelectElement {
+  const names = new Intl.DisplayNames(['en'], { type: 'currency' });
+  const codes = Intl.supportedValuesOf('currency');
+  if (!codes.includes(current)) codes.unshift(current);
+  return h(
+    'select',
+    { id: 'tariff-currency', name: 'currency' },
+    ...codes.map((c) => h('option', { value: c, selected: c === current }, `${c} — ${names.of(c) ?? c}`)),
   );
+}
+
+export async function tariffEditor(householdCurrency: string, canEdit: boolean): Promise<HTMLElement> {
+  const [{ currency: stated, tariff: t }, me] = await Promise.all([
+    api<{ currency?: string; tariff: { periods: TariffPeriod[] } }>('/api/v1/household/tariff'),
+    loadMe(),
+  ]);
+  let currency = stated ?? householdCurrency;
+  // Members set prices; only an owner changes the currency every cost is stated in.
+  const picker = canEdit && me.role === 'owner' ? currencyPicker(currency) : null;
   const periods = h('div', { id: 'tariff-periods' });
   const preview = h('div', { id: 'tariff-preview' });
   const read = (): TariffPeriod[] =>
@@ -179,8 +196,10 @@ export async function tariffEditor(currency: string, canEdit: boolean): Promise<
     h(
       'p',
       {},
-      `Prices in ${currency}. A price change starts on a date; time-of-use windows override the price at those hours.`,
+      picker ? '' : `Prices in ${currency}. `,
+      'A price change starts on a date; time-of-use windows override the price at those hours.',
     ),
+    picker ? field('Currency', picker) : null,
     periods,
     canEdit ? add : null,
     h('h3', {}, 'Preview'),
@@ -190,9 +209,18 @@ export async function tariffEditor(currency: string, canEdit: boolean): Promise<
   );
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    void send('PUT', '/api/v1/household/tariff', { periods: read() })
-      .then(() => out.ok('Tariff saved. Costs are recalculated with it.'))
+    const body = { periods: read(), ...(picker ? { currency: picker.value } : {}) };
+    void send('PUT', '/api/v1/household/tariff', body)
+      .then(() => {
+        // The household's currency is read once per session: read it again.
+        if (picker) forgetMe();
+        out.ok('Tariff saved. Costs are recalculated with it.');
+      })
       .catch((err: unknown) => out.fail(sentence(err)));
+  });
+  picker?.addEventListener('change', () => {
+    currency = picker.value;
+    draw();
   });
   draw();
   return form;
