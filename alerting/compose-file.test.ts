@@ -1,4 +1,4 @@
-// compose/docker-compose.monitoring.yml runs the whole monitoring stack
+// compose/docker-compose.monitoring.yml runs the whole monitoring stack, traces included
 // (its schema and mounts are checked with the other compose files in
 // compose/src/compose-files.test.ts).
 import { test } from 'node:test';
@@ -19,6 +19,8 @@ test('the monitoring compose file runs the whole stack and mounts files that exi
   assert.deepEqual(Object.keys(doc.services).sort(), [
     'alertmanager',
     'grafana',
+    // The trace backend: one trace from the Pi to the store (compose/monitoring/README.md, Traces).
+    'jaeger',
     'victoriametrics',
     'vmagent',
     'vmalert-households',
