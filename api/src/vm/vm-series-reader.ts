@@ -40,21 +40,19 @@ export class VmSeriesReader implements SeriesReader {
     });
   }
 
-  async meanPower(household: string, grid: StepGrid): Promise<SocketSamples[]> {
-    const series = await this.vm.queryRange(
-      household,
-      promql.meanPower(grid.stepMs),
-      grid.startMs / 1000,
-      grid.endMs / 1000,
-      grid.stepMs / 1000,
-    );
-    return series.map(samples);
+  meanPower(household: string, grid: StepGrid): Promise<SocketSamples[]> {
+    return this.onGrid(household, promql.meanPower(grid.stepMs), grid);
   }
 
-  async maxPower(household: string, grid: StepGrid): Promise<SocketSamples[]> {
+  maxPower(household: string, grid: StepGrid): Promise<SocketSamples[]> {
+    return this.onGrid(household, promql.maxPower(grid.stepMs), grid);
+  }
+
+  /** One range query over the grid, per socket. */
+  private async onGrid(household: string, query: string, grid: StepGrid): Promise<SocketSamples[]> {
     const series = await this.vm.queryRange(
       household,
-      promql.maxPower(grid.stepMs),
+      query,
       grid.startMs / 1000,
       grid.endMs / 1000,
       grid.stepMs / 1000,
