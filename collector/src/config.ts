@@ -1,9 +1,12 @@
 import { DEFAULT_PORTS, HOST } from '@energy/lib/defaults';
 import { field, type Spec } from '@energy/lib/config';
+import { brokerUrlsField } from '@energy/lib/broker-urls';
 import { DEFAULT_QUEUE } from './amqp/topology.js';
 
 export interface CollectorConfig {
   readonly amqpUrl: string;
+  /** AMQP_URLS: the nodes of a cluster, tried in turn; unset: AMQP_URL alone. */
+  readonly amqpUrls: readonly string[] | undefined;
   readonly vmUrl: string;
   readonly metricsPort: number;
   readonly internalApiUrl: string;
@@ -23,6 +26,7 @@ export interface CollectorConfig {
 
 export const COLLECTOR_CONFIG: Spec<CollectorConfig> = {
   amqpUrl: ['AMQP_URL', field.url(`amqp://guest:guest@${HOST}:${DEFAULT_PORTS.amqp}`)],
+  amqpUrls: ['AMQP_URLS', brokerUrlsField()],
   vmUrl: ['VM_URL', field.url(`http://${HOST}:${DEFAULT_PORTS.victoriaMetrics}`)],
   metricsPort: ['COLLECTOR_METRICS_PORT', field.port(DEFAULT_PORTS.collectorMetrics)],
   internalApiUrl: ['INTERNAL_API_URL', field.url(`http://${HOST}:${DEFAULT_PORTS.brokerAuth}`)],

@@ -1,3 +1,4 @@
+import { brokerUrls, startIndexFor } from '@energy/lib/broker-urls';
 import { loadConfigOrExit } from '@energy/lib/config';
 import { createLogger } from '@energy/lib/logger';
 import { startOpsHttpServer } from '@energy/lib/ops-http-server';
@@ -14,6 +15,7 @@ const config = loadConfigOrExit(COLLECTOR_CONFIG);
 const tracing = startTracing('collector');
 const log = createLogger('collector');
 const metrics = createCollectorMetrics(undefined, true);
+const amqpUrls = brokerUrls(config.amqpUrls, config.amqpUrl);
 const writer = new RemoteWriteClient(config.vmUrl);
 const pipeline = new IngestPipeline({
   limits: { ...DEFAULT_LIMITS, maxAgeS: config.maxAgeDays * 86400 },
@@ -24,7 +26,9 @@ const pipeline = new IngestPipeline({
   logger: log,
 });
 const collector = new AmqpConsumer({
-  amqpUrl: config.amqpUrl,
+  amqpUrl: amqpUrls,
+  // Collectors of different shards start on different nodes.
+  amqpUrlStart: startIndexFor(config.consumeQueues ?? config.queue, amqpUrls.length),
   topology: { queue: config.queue, shards: config.shards, deliveryLimit: config.deliveryLimit },
   ...(config.consumeQueues ? { consumeQueues: config.consumeQueues.split(',').map((q) => q.trim()) } : {}),
   prefetch: config.prefetch,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { brokerUrlsField } from '@energy/lib/broker-urls';
 import { ConfigError, field, type Field } from '@energy/lib/config';
 import { DEFAULT_PORTS, parseDeviceUsername } from '@energy/lib/defaults';
 
@@ -39,6 +40,8 @@ export type MeterConfig =
 
 export interface ExporterConfig {
   readonly amqpUrl: string;
+  /** AMQP_URLS: the nodes of a cluster, tried in turn on connection loss; unset: AMQP_URL alone. */
+  readonly amqpUrls: readonly string[] | undefined;
   readonly username: string;
   readonly password: string;
   readonly outboxPath: string;
@@ -65,6 +68,7 @@ export interface ExporterConfig {
 
 const spec = {
   amqpUrl: ['AMQP_URL', field.url(`amqp://127.0.0.1:${DEFAULT_PORTS.amqp}`)],
+  amqpUrls: ['AMQP_URLS', brokerUrlsField()],
   username: ['AMQP_USERNAME', field.string()],
   password: ['AMQP_PASSWORD', field.string()],
   outboxPath: ['OUTBOX_PATH', field.string('energy-exporter-outbox.sqlite')],

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { brokerUrls, brokerUrlsField } from '@energy/lib/broker-urls';
 import { field, loadConfigOrExit } from '@energy/lib/config';
 import { DEFAULT_PORTS, READINGS_EXCHANGE } from '@energy/lib/defaults';
 import type { FleetManifest } from '@energy/lib/fleet-manifest';
@@ -12,6 +13,7 @@ import { withCredentials } from './amqp-url.js';
 const config = loadConfigOrExit({
   manifestPath: ['FLEET_MANIFEST', field.string()],
   amqpUrl: ['AMQP_URL', field.url(`amqp://127.0.0.1:${DEFAULT_PORTS.amqp}`)],
+  amqpUrls: ['AMQP_URLS', brokerUrlsField()],
   backfillHours: ['BACKFILL_HOURS', field.number(0, 0, 24 * 400)],
   seed: ['SEED', field.int(1)],
   metricsPort: ['EXPORTER_METRICS_PORT', field.port(DEFAULT_PORTS.exporterMetrics)],
@@ -36,12 +38,16 @@ try {
 }
 
 const metrics = createExporterMetrics();
-const url = withCredentials(config.amqpUrl, manifest.gateway.username, manifest.gateway.password);
+const urls = brokerUrls(config.amqpUrls, config.amqpUrl).map((u) =>
+  withCredentials(u, manifest.gateway.username, manifest.gateway.password),
+);
 const publishers = Array.from(
   { length: config.connections },
   (_, i) =>
     new AmqpPublisher({
-      url,
+      url: urls,
+      // The gateway's connections spread over the nodes of a cluster.
+      urlStart: i,
       exchange: READINGS_EXCHANGE,
       log,
       metrics,

@@ -1,3 +1,4 @@
+import { brokerUrls, startIndexFor } from '@energy/lib/broker-urls';
 import { ConfigError } from '@energy/lib/config';
 import { READINGS_EXCHANGE } from '@energy/lib/defaults';
 import { createLogger } from '@energy/lib/logger';
@@ -34,7 +35,11 @@ const outbox = new Outbox({
   },
 });
 const publisher = new AmqpPublisher({
-  url: withCredentials(config.amqpUrl, config.username, config.password),
+  url: brokerUrls(config.amqpUrls, config.amqpUrl).map((u) =>
+    withCredentials(u, config.username, config.password),
+  ),
+  // Devices spread over the nodes, each always starting on the same one.
+  urlStart: startIndexFor(config.username, brokerUrls(config.amqpUrls, config.amqpUrl).length),
   exchange: READINGS_EXCHANGE,
   log,
   metrics,

@@ -2,6 +2,7 @@ import amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type { Logger } from '@energy/lib/logger';
 import { backoffMs } from '@energy/lib/backoff';
+import { BrokerAddressRing } from '@energy/lib/broker-urls';
 import { sampleTraceparent, TRACEPARENT_HEADER } from '@energy/lib/trace-context';
 import type { ExporterMetrics } from './metrics.js';
 
@@ -20,7 +21,10 @@ export interface OutgoingBatch {
 export type PublishOutcome = 'confirmed' | 'nacked' | 'connection-lost' | 'not-connected';
 
 export interface PublisherOptions {
-  readonly url: string;
+  /** One broker address, or the nodes of a cluster: a lost or refused connection goes on to the next. */
+  readonly url: string | readonly string[];
+  /** Where in the list this publisher starts (see startIndexFor: spreads a fleet over the nodes). */
+  readonly urlStart?: number;
   readonly exchange: string;
   readonly log: Logger;
   readonly metrics: ExporterMetrics;
@@ -58,9 +62,14 @@ export class AmqpPublisher {
   private readonly name: string;
   private readonly maxInFlight: number;
   private readonly traceSampleRatio: number;
+  private readonly addresses: BrokerAddressRing;
 
   constructor(private readonly opts: PublisherOptions) {
     this.name = opts.name ?? 'main';
+    this.addresses = new BrokerAddressRing(
+      typeof opts.url === 'string' ? [opts.url] : opts.url,
+      opts.urlStart,
+    );
     this.maxInFlight = opts.maxInFlight ?? 1000;
     this.traceSampleRatio = opts.traceSampleRatio ?? 0;
   }
@@ -108,7 +117,7 @@ export class AmqpPublisher {
     if (this.attempt > 0) metrics.reconnects.inc({ outcome: 'attempt' });
     let conn: ChannelModel | undefined;
     try {
-      conn = await amqp.connect(this.opts.url, {
+      conn = await amqp.connect(this.addresses.current, {
         clientProperties: { connection_name: `energy-exporter-${this.name}` },
       });
       // One 'error' listener per connection and channel: errors are followed by 'close', which reconnects.
@@ -150,11 +159,12 @@ export class AmqpPublisher {
       if (this.attempt > 0) metrics.reconnects.inc({ outcome: 'success' });
       this.attempt = 0;
       metrics.connected.set({ connection: this.name }, 1);
-      log.info({ connection: this.name }, 'amqp connected');
+      log.info({ connection: this.name, broker: new URL(this.addresses.current).host }, 'amqp connected');
       this.wake();
     } catch (err) {
       if (conn) await conn.close().catch(() => undefined);
       if (this.attempt > 0) metrics.reconnects.inc({ outcome: 'failure' });
+      this.addresses.advance();
       this.schedule(err);
     }
   }
@@ -167,6 +177,8 @@ export class AmqpPublisher {
     // Close the connection too when only the channel died (e.g. a 403 on publish).
     conn.close().catch(() => undefined);
     this.wake();
+    // The node may be gone: the next attempt goes to the next address.
+    this.addresses.advance();
     if (!this.stopped) this.schedule(new Error('connection closed'));
   }
 

@@ -7,6 +7,7 @@ import {
   type Message,
 } from 'amqplib';
 import { backoffMs, type BackoffOptions } from '@energy/lib/backoff';
+import { BrokerAddressRing } from '@energy/lib/broker-urls';
 import { TRACEPARENT_HEADER } from '@energy/lib/trace-context';
 import type { Logger } from '@energy/lib/logger';
 import { HeldWatermarks } from '../core/completeness.js';
@@ -18,7 +19,10 @@ import { deadLetterOptions } from './dead-letter.js';
 import { assertTopology, DEAD_LETTER_EXCHANGE, type TopologyOptions } from './topology.js';
 
 export interface ConsumerOptions {
-  readonly amqpUrl: string;
+  /** One broker address, or the nodes of a cluster: a lost or refused connection goes on to the next. */
+  readonly amqpUrl: string | readonly string[];
+  /** Where in the list this collector starts (collectors of different shards start on different nodes). */
+  readonly amqpUrlStart?: number;
   readonly topology: TopologyOptions;
   /** Queues to consume; default every queue of the topology. */
   readonly consumeQueues?: readonly string[];
@@ -106,9 +110,14 @@ export class AmqpConsumer {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private readonly log: Logger;
+  private readonly addresses: BrokerAddressRing;
 
   constructor(private readonly o: ConsumerOptions) {
     this.log = o.logger;
+    this.addresses = new BrokerAddressRing(
+      typeof o.amqpUrl === 'string' ? [o.amqpUrl] : o.amqpUrl,
+      o.amqpUrlStart,
+    );
   }
 
   get ready(): boolean {
@@ -144,14 +153,16 @@ export class AmqpConsumer {
         }
       }
       if (this.stopping) break;
+      // The node may be gone: the next attempt goes to the next address.
+      const broker = new URL(this.addresses.advance()).host;
       const delay = backoffMs(attempt++, reconnect);
-      this.log.info({ delayMs: Math.round(delay) }, 'reconnecting to the broker');
+      this.log.info({ delayMs: Math.round(delay), broker }, 'reconnecting to the broker');
       await sleep(delay);
     }
   }
 
   private async openSession(): Promise<Session> {
-    const conn = await connect(this.o.amqpUrl);
+    const conn = await connect(this.addresses.current);
     try {
       // An 'error' without a listener would crash the process; 'close' follows it.
       conn.on('error', (err: Error) => this.log.warn({ err: err.message }, 'broker connection error'));
