@@ -29,6 +29,8 @@ export interface ReadingBatch {
   readonly outboxBacklog?: number;
   /** Publish attempts without a confirm since the device's previous batch (`publish_retries`); absent when 0. */
   readonly publishRetries?: number;
+  /** The oldest ReadingBatch version a receiver must understand (`min_collector_version`); absent: 1. */
+  readonly minCollectorVersion?: number;
 }
 
 /** What a publisher states about itself at the moment of publishing (fields 9-11). */
@@ -40,6 +42,12 @@ export interface PublishState {
 }
 
 export const DEFAULT_INTERVAL_S = 60;
+/**
+ * The newest ReadingBatch version this code understands (the .proto's
+ * `min_collector_version` says what a version is): the collector stores a
+ * batch needing at most this, and the API tells devices so.
+ */
+export const READING_BATCH_VERSION = 1;
 /** The reference exporter starts a new counter epoch before any counter passes this (4 varint bytes). */
 export const EPOCH_ENERGY_LIMIT_J = 2 ** 28;
 export const MAX_SOCKETS_PER_BATCH = 256;
@@ -81,6 +89,7 @@ export function encodeReadingBatch(batch: ReadingBatch): Uint8Array {
       completeUntilUnixS: batch.completeUntilS ?? 0,
       outboxBacklog: batch.outboxBacklog ?? 0,
       publishRetries: batch.publishRetries ?? 0,
+      minCollectorVersion: batch.minCollectorVersion ?? 0,
     }),
   );
 }
@@ -194,5 +203,6 @@ export function decodeReadingBatch(bytes: Uint8Array): ReadingBatch {
   if (msg.completeUntilUnixS !== 0) batch.completeUntilS = msg.completeUntilUnixS;
   if (msg.outboxBacklog !== 0) batch.outboxBacklog = msg.outboxBacklog;
   if (msg.publishRetries !== 0) batch.publishRetries = msg.publishRetries;
+  if (msg.minCollectorVersion !== 0) batch.minCollectorVersion = msg.minCollectorVersion;
   return batch;
 }

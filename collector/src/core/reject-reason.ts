@@ -17,7 +17,9 @@ export type RejectReason =
   | 'user_id_mismatch'
   | 'gateway_device_not_listed'
   | 'bad_routing_key'
-  | 'vm_rejected';
+  | 'vm_rejected'
+  /** The batch states a `min_collector_version` newer than this collector understands. */
+  | 'unsupported_version';
 
 export interface Rejection {
   readonly reason: RejectReason;

@@ -30,6 +30,14 @@ const cases: [string, Partial<ReadingBatch>, string | undefined][] = [
   ['in the future', { endUnixS: now + 121 }, 'timestamp_in_future'],
   ['29 days old (outbox replay)', { endUnixS: now - 29 * 86400 }, undefined],
   ['31 days old', { endUnixS: now - 31 * 86400 }, 'timestamp_too_old'],
+  ['a year behind (a Pi before its clock synced)', { endUnixS: now - 365 * 86400 }, 'timestamp_too_old'],
+  ['version 1 stated', { minCollectorVersion: 1 }, undefined],
+  ['needs a newer collector', { minCollectorVersion: 2 }, 'unsupported_version'],
+  [
+    'needs a newer collector and is also out of range: the version speaks first',
+    { minCollectorVersion: 2, endUnixS: now + 9999 },
+    'unsupported_version',
+  ],
   [
     '257 readings',
     {

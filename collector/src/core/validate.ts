@@ -1,4 +1,4 @@
-import type { ReadingBatch, SocketReading } from '@energy/lib/reading-batch';
+import { READING_BATCH_VERSION, type ReadingBatch, type SocketReading } from '@energy/lib/reading-batch';
 import type { Rejection } from './reject-reason.js';
 
 export interface ValidationLimits {
@@ -10,6 +10,8 @@ export interface ValidationLimits {
   readonly maxSocket: number;
   readonly maxReadings: number;
   readonly maxBodyBytes: number;
+  /** The newest ReadingBatch version this collector understands (the .proto's `min_collector_version`). */
+  readonly maxBatchVersion: number;
 }
 
 export const DEFAULT_LIMITS: ValidationLimits = {
@@ -19,14 +21,28 @@ export const DEFAULT_LIMITS: ValidationLimits = {
   maxSocket: 255,
   maxReadings: 256,
   maxBodyBytes: 4096,
+  maxBatchVersion: READING_BATCH_VERSION,
 };
 
-/** Checks that need no history: sizes, ranges, timestamps. */
+/**
+ * Checks that need no history: version, sizes, ranges, timestamps. A batch
+ * stamped by a Pi whose clock was wrong is refused here, never stored at a
+ * wrong time: ahead of the skew (VictoriaMetrics would drop it silently two
+ * days out) or older than the exporter's outbox window.
+ */
 export function checkBatch(
   batch: ReadingBatch,
   nowS: number,
   limits: ValidationLimits,
 ): Rejection | undefined {
+  // First: a newer version may give the other fields a meaning this code would misread.
+  const needs = batch.minCollectorVersion ?? 1;
+  if (needs > limits.maxBatchVersion) {
+    return {
+      reason: 'unsupported_version',
+      detail: `the batch needs ReadingBatch version ${needs}; this collector understands up to ${limits.maxBatchVersion}`,
+    };
+  }
   if (batch.readings.length > limits.maxReadings) {
     return { reason: 'batch_too_large', detail: `${batch.readings.length} readings > ${limits.maxReadings}` };
   }

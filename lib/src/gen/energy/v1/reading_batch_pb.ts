@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file energy/v1/reading_batch.proto.
  */
 export const file_energy_v1_reading_batch: GenFile = /*@__PURE__*/
-  fileDesc("Ch1lbmVyZ3kvdjEvcmVhZGluZ19iYXRjaC5wcm90bxIJZW5lcmd5LnYxIvcBCgxSZWFkaW5nQmF0Y2gSDwoHYm9vdF9pZBgBIAEoBxILCgNzZXEYAiABKA0SEgoKZW5kX3VuaXhfcxgDIAEoDRISCgppbnRlcnZhbF9zGAQgASgNEhAKCHBvd2VyX2R3GAUgAygNEhAKCGVuZXJneV9qGAYgAygNEhQKDGZpcnN0X3NvY2tldBgHIAEoDRIXCg9taXNzaW5nX3NvY2tldHMYCCADKA0SHQoVY29tcGxldGVfdW50aWxfdW5peF9zGAkgASgNEhYKDm91dGJveF9iYWNrbG9nGAogASgNEhcKD3B1Ymxpc2hfcmV0cmllcxgLIAEoDWIGcHJvdG8z");
+  fileDesc("Ch1lbmVyZ3kvdjEvcmVhZGluZ19iYXRjaC5wcm90bxIJZW5lcmd5LnYxIpYCCgxSZWFkaW5nQmF0Y2gSDwoHYm9vdF9pZBgBIAEoBxILCgNzZXEYAiABKA0SEgoKZW5kX3VuaXhfcxgDIAEoDRISCgppbnRlcnZhbF9zGAQgASgNEhAKCHBvd2VyX2R3GAUgAygNEhAKCGVuZXJneV9qGAYgAygNEhQKDGZpcnN0X3NvY2tldBgHIAEoDRIXCg9taXNzaW5nX3NvY2tldHMYCCADKA0SHQoVY29tcGxldGVfdW50aWxfdW5peF9zGAkgASgNEhYKDm91dGJveF9iYWNrbG9nGAogASgNEhcKD3B1Ymxpc2hfcmV0cmllcxgLIAEoDRIdChVtaW5fY29sbGVjdG9yX3ZlcnNpb24YDCABKA1iBnByb3RvMw");
 
 /**
  * @generated from message energy.v1.ReadingBatch
@@ -145,6 +145,22 @@ export type ReadingBatch = Message<"energy.v1.ReadingBatch"> & {
    * @generated from field: uint32 publish_retries = 11;
    */
   publishRetries: number;
+
+  /**
+   * The oldest ReadingBatch version a receiver must understand to store
+   * this batch correctly; 0 (not stated) means 1. Version 1 is fields 1-11
+   * as above. A later field that a receiver may ignore (protobuf skips
+   * unknown fields, so an older collector simply does not see it) leaves
+   * this alone; a sender raises it only when ignoring a field would store
+   * wrong numbers (say a new unit or scale for energy_j). A collector states
+   * the newest version it understands (READING_BATCH_VERSION in
+   * lib/src/reading-batch.ts; the API tells devices the platform's in
+   * GET /api/v1/devices/self) and dead-letters a batch that needs a newer
+   * one with reason unsupported_version, so it is kept, not misread.
+   *
+   * @generated from field: uint32 min_collector_version = 12;
+   */
+  minCollectorVersion: number;
 };
 
 /**
