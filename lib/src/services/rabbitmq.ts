@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { run, startProcess, type SupervisedProcess } from './supervisor.js';
@@ -20,9 +20,29 @@ export interface RabbitMQOptions {
   /** Default: generated once and kept in `<baseDir>/admin-password`. */
   readonly adminPassword?: string;
   /** Variable names reported when a port is taken. */
-  readonly portEnvVars?: { amqp?: string; management?: string; prometheus?: string; dist?: string };
+  readonly portEnvVars?: {
+    amqp?: string;
+    amqps?: string;
+    management?: string;
+    prometheus?: string;
+    dist?: string;
+  };
   readonly logFile?: string;
   readonly startTimeoutMs?: number;
+  /** The AMQPS listener (5671 in compose) on 127.0.0.1; files from the local CA (tls-ca.ts) or a real one. */
+  readonly tls?: BrokerTls;
+  /**
+   * false: no plain AMQP listener at all (the production profile; `tls` is
+   * then required). Default true: plain AMQP on 127.0.0.1 for the local demo.
+   */
+  readonly plainListener?: boolean;
+}
+
+export interface BrokerTls {
+  readonly port: number;
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
 }
 
 export interface RabbitMQHandle {
@@ -33,6 +53,9 @@ export interface RabbitMQHandle {
   readonly admin: { readonly username: string; readonly password: string };
   readonly process: SupervisedProcess;
   readonly amqpUrl: (vhost?: string, user?: string, pass?: string) => string;
+  /** Set when the AMQPS listener is on. */
+  readonly amqpsPort?: number;
+  readonly amqpsUrl?: (vhost?: string, user?: string, pass?: string) => string;
   /** `rabbitmqctl -n <node> ...args`; resolves with its stdout. */
   readonly ctl: (args: readonly string[]) => Promise<string>;
   readonly stop: () => Promise<void>;
@@ -77,7 +100,8 @@ function epmdRunning(): Promise<boolean> {
 export function rabbitmqConfig(o: RabbitMQOptions & { adminUser: string; adminPassword: string }): string {
   const lines = [
     '# Written by the launcher at every start; edit lib/src/services/rabbitmq.ts instead.',
-    `listeners.tcp.1 = 127.0.0.1:${o.amqpPort}`,
+    o.plainListener === false ? 'listeners.tcp = none' : `listeners.tcp.1 = 127.0.0.1:${o.amqpPort}`,
+    ...(o.tls ? tlsLines(o.tls) : []),
     'management.tcp.ip = 127.0.0.1',
     `management.tcp.port = ${o.managementPort}`,
     'prometheus.tcp.ip = 127.0.0.1',
@@ -110,6 +134,38 @@ export function rabbitmqConfig(o: RabbitMQOptions & { adminUser: string; adminPa
   return `${lines.join('\n')}\n`;
 }
 
+/** Devices log in with passwords: the broker verifies a client certificate only if one is offered. */
+function tlsLines(t: BrokerTls): string[] {
+  return [
+    `listeners.ssl.1 = 127.0.0.1:${t.port}`,
+    `ssl_options.cacertfile = ${t.caFile}`,
+    `ssl_options.certfile = ${t.certFile}`,
+    `ssl_options.keyfile = ${t.keyFile}`,
+    'ssl_options.verify = verify_peer',
+    'ssl_options.fail_if_no_peer_cert = false',
+    'ssl_options.versions.1 = tlsv1.3',
+    'ssl_options.versions.2 = tlsv1.2',
+  ];
+}
+
+/** The broker (user rabbitmq) reads its key from its own folder, not from the launcher's 0700 CA folder. */
+function copyTlsFiles(baseDir: string, t: BrokerTls): BrokerTls {
+  const dir = join(baseDir, 'tls');
+  mkdirSync(dir, { recursive: true });
+  const copy = (from: string, name: string, mode: number): string => {
+    const to = join(dir, name);
+    writeFileSync(to, readFileSync(from), { mode });
+    chmodSync(to, mode);
+    return to;
+  };
+  return {
+    port: t.port,
+    caFile: copy(t.caFile, 'ca.crt', 0o644),
+    certFile: copy(t.certFile, 'server.crt', 0o644),
+    keyFile: copy(t.keyFile, 'server.key', 0o600),
+  };
+}
+
 /**
  * Starts a RabbitMQ node of our own as a foreground child (not -detached,
  * which leaves it and epmd behind), on loopback only.
@@ -129,14 +185,24 @@ export async function startRabbitMQ(opts: RabbitMQOptions): Promise<RabbitMQHand
       writeFileSync(passwordFile, `${adminPassword}\n`, { mode: 0o600 });
     }
   }
+  if (opts.plainListener === false && !opts.tls)
+    throw new Error(
+      'RabbitMQ: the plain AMQP listener is off (production profile) but no TLS listener is configured',
+    );
+  const tls = opts.tls ? copyTlsFiles(baseDir, opts.tls) : undefined;
   const configBase = join(baseDir, 'rabbitmq');
-  writeFileSync(`${configBase}.conf`, rabbitmqConfig({ ...opts, adminUser, adminPassword }), { mode: 0o640 });
+  writeFileSync(
+    `${configBase}.conf`,
+    rabbitmqConfig({ ...opts, ...(tls ? { tls } : {}), adminUser, adminPassword }),
+    { mode: 0o640 },
+  );
   writeFileSync(join(baseDir, 'enabled_plugins'), `[${RABBITMQ_PLUGINS.join(',')}].\n`);
   await run('chown', ['-R', 'rabbitmq:rabbitmq', baseDir]);
 
   const env: NodeJS.ProcessEnv = {
     RABBITMQ_NODENAME: opts.nodeName,
-    RABBITMQ_NODE_PORT: String(opts.amqpPort),
+    // Set, it would open the plain listener whatever the config file says.
+    ...(opts.plainListener === false ? {} : { RABBITMQ_NODE_PORT: String(opts.amqpPort) }),
     RABBITMQ_DIST_PORT: String(opts.distPort),
     RABBITMQ_MNESIA_BASE: join(baseDir, 'mnesia'),
     RABBITMQ_LOG_BASE: join(baseDir, 'log'),
@@ -157,7 +223,8 @@ export async function startRabbitMQ(opts: RabbitMQOptions): Promise<RabbitMQHand
     env,
     logFile: opts.logFile ?? join(baseDir, 'rabbitmq-server.log'),
     ports: [
-      { port: opts.amqpPort, envVar: v.amqp ?? 'AMQP_PORT' },
+      ...(opts.plainListener === false ? [] : [{ port: opts.amqpPort, envVar: v.amqp ?? 'AMQP_PORT' }]),
+      ...(opts.tls ? [{ port: opts.tls.port, envVar: v.amqps ?? 'AMQPS_PORT' }] : []),
       { port: opts.managementPort, envVar: v.management ?? 'RABBITMQ_MANAGEMENT_PORT' },
       { port: opts.prometheusPort, envVar: v.prometheus ?? 'RABBITMQ_PROMETHEUS_PORT' },
       { port: opts.distPort, envVar: v.dist ?? 'RABBITMQ_DIST_PORT' },
@@ -181,6 +248,15 @@ export async function startRabbitMQ(opts: RabbitMQOptions): Promise<RabbitMQHand
     amqpUrl(vhost = '/', user = adminUser, pass = adminPassword) {
       return `amqp://${encodeURIComponent(user)}:${encodeURIComponent(pass)}@127.0.0.1:${opts.amqpPort}/${encodeURIComponent(vhost)}`;
     },
+    ...(tls
+      ? {
+          amqpsPort: tls.port,
+          // Host 127.0.0.1: the local CA's certificates name it as an IP address SAN.
+          amqpsUrl(vhost = '/', user = adminUser, pass = adminPassword) {
+            return `amqps://${encodeURIComponent(user)}:${encodeURIComponent(pass)}@127.0.0.1:${tls.port}/${encodeURIComponent(vhost)}`;
+          },
+        }
+      : {}),
     ctl: (args) => ctl(args),
     async stop() {
       await proc.stop();

@@ -9,6 +9,7 @@ import {
   type RabbitMQHandle,
   type VictoriaMetricsHandle,
 } from '../services/index.js';
+import { ensureLocalCa, ensureServerCert, type LocalCa } from '../services/tls-ca.js';
 
 /** A broker of a test's own on free ports under a fresh temp folder (fault tests that kill it). */
 export interface PrivateRabbitMQ extends RabbitMQHandle {
@@ -16,6 +17,8 @@ export interface PrivateRabbitMQ extends RabbitMQHandle {
   readonly authBackendSecret: string;
   readonly authBackendPort: number;
   readonly baseDir: string;
+  /** The throwaway CA that signed the AMQPS listener's certificate (`tls: true`). */
+  readonly ca?: LocalCa;
   /** Stops the broker and removes its folder. */
   dispose(): Promise<void>;
 }
@@ -26,9 +29,11 @@ function tempDir(prefix: string): string {
 }
 
 export async function startPrivateRabbitMQ(
-  opts: { withAuthBackend?: boolean } = {},
+  opts: { withAuthBackend?: boolean; tls?: boolean; plainListener?: boolean } = {},
 ): Promise<PrivateRabbitMQ> {
   const baseDir = tempDir('energy-test-rabbitmq-');
+  const ca = opts.tls ? await ensureLocalCa(join(baseDir, 'ca')) : undefined;
+  const server = ca ? await ensureServerCert(ca, 'broker') : undefined;
   const authBackendPort = await freePort();
   const authBackendSecret = randomBytes(12).toString('hex');
   const r = await startRabbitMQ({
@@ -38,6 +43,8 @@ export async function startPrivateRabbitMQ(
     distPort: await freePort(),
     managementPort: await freePort(),
     prometheusPort: await freePort(),
+    ...(ca && server ? { tls: { port: await freePort(), caFile: ca.caCertFile, ...server } } : {}),
+    ...(opts.plainListener === undefined ? {} : { plainListener: opts.plainListener }),
     ...(opts.withAuthBackend === false
       ? {}
       : { authHttpBaseUrl: `http://127.0.0.1:${authBackendPort}`, authHttpKey: authBackendSecret }),
@@ -47,6 +54,7 @@ export async function startPrivateRabbitMQ(
     authBackendPort,
     authBackendSecret,
     baseDir,
+    ...(ca ? { ca } : {}),
     async dispose() {
       await r.stop();
       rmSync(baseDir, { recursive: true, force: true });
