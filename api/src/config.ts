@@ -1,5 +1,6 @@
 import { DEFAULT_PORTS } from '@energy/lib/defaults';
 import { field, type Spec } from '@energy/lib/config';
+import { brokerUrlsField } from '@energy/lib/broker-urls';
 
 export interface ApiConfig {
   readonly apiPort: number;
@@ -10,6 +11,8 @@ export interface ApiConfig {
   readonly mongodbUri: string | undefined;
   readonly jwtSecret: string | undefined;
   readonly brokerPublicUrl: string;
+  /** Every node of a broker cluster devices are told about (comma-separated); unset: BROKER_PUBLIC_URL alone. */
+  readonly brokerPublicUrls: readonly string[] | undefined;
   readonly rabbitmqManagementUrl: string | undefined;
   readonly rabbitmqAdminUser: string | undefined;
   readonly rabbitmqAdminPassword: string | undefined;
@@ -38,6 +41,7 @@ export const CONFIG_SPEC: Spec<ApiConfig> = {
   mongodbUri: ['MONGODB_URI', field.optionalString()],
   jwtSecret: ['JWT_SECRET', field.optionalString()],
   brokerPublicUrl: ['BROKER_PUBLIC_URL', field.url(`amqp://127.0.0.1:${DEFAULT_PORTS.amqp}`)],
+  brokerPublicUrls: ['BROKER_PUBLIC_URLS', brokerUrlsField()],
   rabbitmqManagementUrl: ['RABBITMQ_MANAGEMENT_URL', field.optionalString()],
   rabbitmqAdminUser: ['RABBITMQ_ADMIN_USER', field.optionalString()],
   rabbitmqAdminPassword: ['RABBITMQ_ADMIN_PASSWORD', field.optionalString()],

@@ -23,6 +23,8 @@ export interface AppDeps {
   readonly logger: Logger;
   /** The AMQP URL devices are told to connect to. */
   readonly brokerPublicUrl: string;
+  /** Every node of a broker cluster devices are told about; absent: brokerPublicUrl alone. */
+  readonly brokerPublicUrls?: readonly string[] | undefined;
   readonly brokerAdmin?: BrokerAdmin | undefined;
   /** Per-household Grafana organisations; absent means NoGrafana (GRAFANA_URL unset). */
   readonly grafana?: GrafanaProvisioner | undefined;

@@ -44,6 +44,7 @@ const deps: AppDeps = {
   metrics,
   logger,
   brokerPublicUrl: config.brokerPublicUrl,
+  brokerPublicUrls: config.brokerPublicUrls,
   brokerAdmin:
     config.rabbitmqManagementUrl && config.rabbitmqAdminUser && config.rabbitmqAdminPassword
       ? new BrokerAdmin(config.rabbitmqManagementUrl, config.rabbitmqAdminUser, config.rabbitmqAdminPassword)

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { PairingError, fetchPairing, writeCredentials } from './pairing.js';
+import { readExporterConfig } from './exporter-config.js';
 
 async function api(handler: (body: string) => [number, string]): Promise<string> {
   const server: Server = createServer((req, res) => {
@@ -30,7 +31,12 @@ test('pairing exchanges the code and writes the credentials, keeping other setti
       JSON.stringify({
         id: 'pi1',
         name: 'Kitchen',
-        broker: { url: 'amqp://b:5672', username: 'h1.pi1', password: 's3' },
+        broker: {
+          url: 'amqp://b:5672',
+          urls: ['amqp://b:5672', 'amqp://c:5672'],
+          username: 'h1.pi1',
+          password: 's3',
+        },
       }),
     ];
   });
@@ -40,6 +46,10 @@ test('pairing exchanges the code and writes the credentials, keeping other setti
   const cfg = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   assert.equal(cfg.AMQP_USERNAME, 'h1.pi1');
   assert.equal(cfg.AMQP_PASSWORD, 's3');
+  // The cluster's nodes become AMQP_URLS, which the exporter reads as its failover list.
+  assert.equal(cfg.AMQP_URLS, 'amqp://b:5672,amqp://c:5672');
+  const read = readExporterConfig({ EXPORTER_CONFIG: path });
+  assert.deepEqual(read.amqpUrls, ['amqp://b:5672', 'amqp://c:5672']);
   assert.deepEqual(cfg.METERS, [{ type: 'simulator' }]);
   assert.equal(statSync(path).mode & 0o777, 0o600);
 });

@@ -4,7 +4,13 @@ import { parseDeviceUsername } from '@energy/lib/defaults';
 export interface PairingResponse {
   readonly id: string;
   readonly name: string;
-  readonly broker: { readonly url: string; readonly username: string; readonly password: string };
+  readonly broker: {
+    readonly url: string;
+    /** Every node of a cluster (APIs before it answer with `url` alone). */
+    readonly urls?: readonly string[];
+    readonly username: string;
+    readonly password: string;
+  };
 }
 
 export class PairingError extends Error {
@@ -62,6 +68,8 @@ export function writeCredentials(configPath: string, p: PairingResponse): void {
   const next = {
     ...existing,
     AMQP_URL: p.broker.url,
+    // A single node clears a list an earlier pairing wrote.
+    AMQP_URLS: (p.broker.urls ?? []).filter((u) => typeof u === 'string').join(','),
     AMQP_USERNAME: p.broker.username,
     AMQP_PASSWORD: p.broker.password,
     DEVICE_ID: p.id,

@@ -74,6 +74,7 @@ export function deviceRoutes(router: Router, deps: AppDeps): void {
   const d: DeviceCreationDeps & { store: AccountsStore } = {
     store: deps.store,
     brokerUrl: deps.brokerPublicUrl,
+    brokerUrls: deps.brokerPublicUrls,
     now: () => deps.now?.() ?? new Date(),
   };
   const lastSeen = lastSeenFrom(deps);

@@ -7,13 +7,21 @@ import type { DeviceStore } from '../../store/accounts-store.js';
 export interface DeviceCredentials {
   readonly id: string;
   readonly name: string;
-  readonly broker: { readonly url: string; readonly username: string; readonly password: string };
+  readonly broker: {
+    readonly url: string;
+    /** Every node of a cluster (the first is `url`): the exporter's AMQP_URLS, tried in turn. */
+    readonly urls: readonly string[];
+    readonly username: string;
+    readonly password: string;
+  };
 }
 
 export interface DeviceCreationDeps {
   readonly store: Pick<DeviceStore, 'device' | 'createDevice'>;
   /** The AMQP URL devices are told to connect to. */
   readonly brokerUrl: string;
+  /** Every node devices may use (BROKER_PUBLIC_URLS); absent: `brokerUrl` alone. */
+  readonly brokerUrls?: readonly string[] | undefined;
   readonly now: () => Date;
 }
 
@@ -39,5 +47,11 @@ export async function createDevice(
     sockets: [],
     createdAt: deps.now(),
   });
-  return { id, name, broker: { url: deps.brokerUrl, username: deviceUsername(householdId, id), password } };
+  const urls =
+    deps.brokerUrls !== undefined && deps.brokerUrls.length > 0 ? deps.brokerUrls : [deps.brokerUrl];
+  return {
+    id,
+    name,
+    broker: { url: urls[0] ?? deps.brokerUrl, urls, username: deviceUsername(householdId, id), password },
+  };
 }
