@@ -7,6 +7,8 @@ export interface CollectorConfig {
   readonly amqpUrl: string;
   /** AMQP_URLS: the nodes of a cluster, tried in turn; unset: AMQP_URL alone. */
   readonly amqpUrls: readonly string[] | undefined;
+  /** The CA that signed the broker's certificate, for amqps:// URLs. */
+  readonly amqpCaFile: string | undefined;
   readonly vmUrl: string;
   readonly metricsPort: number;
   readonly internalApiUrl: string;
@@ -27,6 +29,7 @@ export interface CollectorConfig {
 export const COLLECTOR_CONFIG: Spec<CollectorConfig> = {
   amqpUrl: ['AMQP_URL', field.url(`amqp://guest:guest@${HOST}:${DEFAULT_PORTS.amqp}`)],
   amqpUrls: ['AMQP_URLS', brokerUrlsField()],
+  amqpCaFile: ['AMQP_CA_FILE', field.optionalString()],
   vmUrl: ['VM_URL', field.url(`http://${HOST}:${DEFAULT_PORTS.victoriaMetrics}`)],
   metricsPort: ['COLLECTOR_METRICS_PORT', field.port(DEFAULT_PORTS.collectorMetrics)],
   internalApiUrl: ['INTERNAL_API_URL', field.url(`http://${HOST}:${DEFAULT_PORTS.brokerAuth}`)],

@@ -29,6 +29,7 @@ const collector = new AmqpConsumer({
   amqpUrl: amqpUrls,
   // Collectors of different shards start on different nodes.
   amqpUrlStart: startIndexFor(config.consumeQueues ?? config.queue, amqpUrls.length),
+  ...(config.amqpCaFile ? { amqpCaFile: config.amqpCaFile } : {}),
   topology: { queue: config.queue, shards: config.shards, deliveryLimit: config.deliveryLimit },
   ...(config.consumeQueues ? { consumeQueues: config.consumeQueues.split(',').map((q) => q.trim()) } : {}),
   prefetch: config.prefetch,

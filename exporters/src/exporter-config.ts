@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { brokerUrlsField } from '@energy/lib/broker-urls';
+import { amqpTlsProblem } from '@energy/lib/amqp-tls';
 import { ConfigError, field, type Field } from '@energy/lib/config';
 import { DEFAULT_PORTS, parseDeviceUsername } from '@energy/lib/defaults';
 
@@ -42,6 +43,8 @@ export interface ExporterConfig {
   readonly amqpUrl: string;
   /** AMQP_URLS: the nodes of a cluster, tried in turn on connection loss; unset: AMQP_URL alone. */
   readonly amqpUrls: readonly string[] | undefined;
+  /** The CA that signed the broker's certificate (amqps:// URLs); absent: the system's roots. */
+  readonly amqpCaFile: string | undefined;
   readonly username: string;
   readonly password: string;
   readonly outboxPath: string;
@@ -69,6 +72,7 @@ export interface ExporterConfig {
 const spec = {
   amqpUrl: ['AMQP_URL', field.url(`amqp://127.0.0.1:${DEFAULT_PORTS.amqp}`)],
   amqpUrls: ['AMQP_URLS', brokerUrlsField()],
+  amqpCaFile: ['AMQP_CA_FILE', field.optionalString()],
   username: ['AMQP_USERNAME', field.string()],
   password: ['AMQP_PASSWORD', field.string()],
   outboxPath: ['OUTBOX_PATH', field.string('energy-exporter-outbox.sqlite')],
@@ -216,6 +220,10 @@ export function readExporterConfig(env: Raw = process.env): ExporterConfig {
   const cfg = base as unknown as Omit<ExporterConfig, 'meters'> & { meters: string };
   if (cfg.username && !parseDeviceUsername(cfg.username))
     problems.push(`AMQP_USERNAME=${cfg.username} is not <householdId>.<deviceId>`);
+  for (const u of cfg.amqpUrls ?? [cfg.amqpUrl]) {
+    const tlsProblem = amqpTlsProblem(u, cfg.amqpCaFile);
+    if (tlsProblem) problems.push(tlsProblem);
+  }
   const meters = parseMeters(cfg.meters, cfg.username, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return { ...cfg, meters };

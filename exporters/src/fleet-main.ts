@@ -14,6 +14,7 @@ const config = loadConfigOrExit({
   manifestPath: ['FLEET_MANIFEST', field.string()],
   amqpUrl: ['AMQP_URL', field.url(`amqp://127.0.0.1:${DEFAULT_PORTS.amqp}`)],
   amqpUrls: ['AMQP_URLS', brokerUrlsField()],
+  amqpCaFile: ['AMQP_CA_FILE', field.optionalString()],
   backfillHours: ['BACKFILL_HOURS', field.number(0, 0, 24 * 400)],
   seed: ['SEED', field.int(1)],
   metricsPort: ['EXPORTER_METRICS_PORT', field.port(DEFAULT_PORTS.exporterMetrics)],
@@ -54,6 +55,7 @@ const publishers = Array.from(
       name: `fleet-${i}`,
       maxInFlight: config.maxInFlight,
       traceSampleRatio: config.traceSampleRatio,
+      ...(config.amqpCaFile ? { caFile: config.amqpCaFile } : {}),
     }),
 );
 for (const p of publishers) p.start();

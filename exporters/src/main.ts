@@ -45,6 +45,7 @@ const publisher = new AmqpPublisher({
   metrics,
   maxInFlight: 200,
   traceSampleRatio: config.traceSampleRatio,
+  ...(config.amqpCaFile ? { caFile: config.amqpCaFile } : {}),
 });
 const pump = new OutboxPump({
   outbox,

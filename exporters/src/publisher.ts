@@ -2,6 +2,7 @@ import amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type { Logger } from '@energy/lib/logger';
 import { backoffMs } from '@energy/lib/backoff';
+import { amqpSocketOptions } from '@energy/lib/amqp-tls';
 import { BrokerAddressRing } from '@energy/lib/broker-urls';
 import { sampleTraceparent, TRACEPARENT_HEADER } from '@energy/lib/trace-context';
 import type { ExporterMetrics } from './metrics.js';
@@ -25,6 +26,8 @@ export interface PublisherOptions {
   readonly url: string | readonly string[];
   /** Where in the list this publisher starts (see startIndexFor: spreads a fleet over the nodes). */
   readonly urlStart?: number;
+  /** The broker's CA for amqps:// URLs (AMQP_CA_FILE); read at each connect, so a renewed CA is picked up. */
+  readonly caFile?: string;
   readonly exchange: string;
   readonly log: Logger;
   readonly metrics: ExporterMetrics;
@@ -118,6 +121,7 @@ export class AmqpPublisher {
     let conn: ChannelModel | undefined;
     try {
       conn = await amqp.connect(this.addresses.current, {
+        ...amqpSocketOptions(this.addresses.current, this.opts.caFile),
         clientProperties: { connection_name: `energy-exporter-${this.name}` },
       });
       // One 'error' listener per connection and channel: errors are followed by 'close', which reconnects.

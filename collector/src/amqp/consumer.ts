@@ -1,3 +1,4 @@
+import { amqpSocketOptions } from '@energy/lib/amqp-tls';
 import {
   connect,
   type Channel,
@@ -23,6 +24,8 @@ export interface ConsumerOptions {
   readonly amqpUrl: string | readonly string[];
   /** Where in the list this collector starts (collectors of different shards start on different nodes). */
   readonly amqpUrlStart?: number;
+  /** The broker's CA for amqps:// URLs (AMQP_CA_FILE); absent: the system's roots. */
+  readonly amqpCaFile?: string;
   readonly topology: TopologyOptions;
   /** Queues to consume; default every queue of the topology. */
   readonly consumeQueues?: readonly string[];
@@ -162,7 +165,10 @@ export class AmqpConsumer {
   }
 
   private async openSession(): Promise<Session> {
-    const conn = await connect(this.addresses.current);
+    const conn = await connect(
+      this.addresses.current,
+      amqpSocketOptions(this.addresses.current, this.o.amqpCaFile),
+    );
     try {
       // An 'error' without a listener would crash the process; 'close' follows it.
       conn.on('error', (err: Error) => this.log.warn({ err: err.message }, 'broker connection error'));
