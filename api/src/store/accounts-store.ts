@@ -9,6 +9,7 @@ import type { AccountStore } from './ports/account-store.js';
 import type { DeviceStore } from './ports/device-store.js';
 import type { HouseholdDeletion, HouseholdStore } from './ports/household-store.js';
 import type { NotificationStore } from './ports/notification-store.js';
+import type { OidcStore } from './ports/oidc-store.js';
 
 export type { AccountStore, RefreshToken, User } from './ports/account-store.js';
 export type {
@@ -30,9 +31,10 @@ export type {
 } from './ports/household-store.js';
 export { ROLES } from './ports/household-store.js';
 export type { Notification, NotificationStore } from './ports/notification-store.js';
+export type { NewOidcRecord, OidcRecord, OidcStore } from './ports/oidc-store.js';
 
 /** Every record kind's store in one; what an adapter is composed into. */
-export type RecordStores = AccountStore & HouseholdStore & DeviceStore & NotificationStore;
+export type RecordStores = AccountStore & HouseholdStore & DeviceStore & NotificationStore & OidcStore;
 
 export interface AccountsStore extends RecordStores {
   readonly kind: 'sqlite' | 'mongodb';

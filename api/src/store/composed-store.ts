@@ -2,6 +2,7 @@ import type { AccountStore } from './ports/account-store.js';
 import type { DeviceStore } from './ports/device-store.js';
 import type { HouseholdStore } from './ports/household-store.js';
 import type { NotificationStore } from './ports/notification-store.js';
+import type { OidcStore } from './ports/oidc-store.js';
 import type { RecordStores } from './accounts-store.js';
 
 /**
@@ -35,7 +36,13 @@ function methodNames(part: object): Set<string> {
   return names;
 }
 
-export type RecordStoreParts = readonly [AccountStore, HouseholdStore, DeviceStore, NotificationStore];
+export type RecordStoreParts = readonly [
+  AccountStore,
+  HouseholdStore,
+  DeviceStore,
+  NotificationStore,
+  OidcStore,
+];
 
 /**
  * Base class of each adapter's AccountsStore: one object per record kind over

@@ -10,6 +10,7 @@ async function setup(o: { disabled?: boolean; member?: boolean } = {}) {
   const user: User = {
     id: 'u1',
     email: 'a@example.com',
+    displayName: 'a@example.com',
     passwordHash: await hashPassword('right passphrase'),
     disabled: o.disabled ?? false,
     createdAt: new Date(0),

@@ -16,6 +16,7 @@ function fakeDeps(start = Date.parse('2026-12-01T12:00:00Z')) {
   const user: User = {
     id: 'u1',
     email: 'a@example.com',
+    displayName: 'a@example.com',
     passwordHash: 'x',
     disabled: false,
     createdAt: new Date(0),

@@ -5,6 +5,7 @@ function toUser(r: Doc): User {
   return {
     id: str(r._id),
     email: str(r.email),
+    displayName: typeof r.displayName === 'string' ? r.displayName : str(r.email),
     passwordHash: str(r.passwordHash),
     disabled: r.disabled === true,
     createdAt: r.createdAt as Date,
@@ -35,7 +36,7 @@ export class MongoAccounts implements AccountStore {
       disabled: false,
       createdAt,
     });
-    return { ...u, disabled: false, createdAt };
+    return { ...u, displayName: u.email, disabled: false, createdAt };
   }
   async userByEmail(email: string): Promise<User | undefined> {
     const r = await this.m.User.findOne({ email }).lean<Doc>();
@@ -44,6 +45,10 @@ export class MongoAccounts implements AccountStore {
   async userById(id: string): Promise<User | undefined> {
     const r = await this.m.User.findById(id).lean<Doc>();
     return r ? toUser(r) : undefined;
+  }
+  async setDisplayName(userId: string, name: string | null): Promise<void> {
+    if (name === null) await this.m.User.updateOne({ _id: userId }, { $unset: { displayName: 1 } });
+    else await this.m.User.updateOne({ _id: userId }, { displayName: name });
   }
   async setPasswordHash(userId: string, hash: string): Promise<void> {
     await this.m.User.updateOne({ _id: userId }, { passwordHash: hash });

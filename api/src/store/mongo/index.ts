@@ -6,6 +6,7 @@ import { MongoDevices } from './devices.js';
 import { MongoHouseholds } from './households.js';
 import { connectModels, str, type Doc, type Models } from './models.js';
 import { MongoNotifications } from './notifications.js';
+import { MongoOidc } from './oidc.js';
 
 /** The MongoDB adapter (chosen when MONGODB_URI is set): each record kind's store over one connection. */
 export class MongoStore extends ComposedStore implements AccountsStore {
@@ -15,7 +16,13 @@ export class MongoStore extends ComposedStore implements AccountsStore {
     private readonly conn: Connection,
     private readonly m: Models,
   ) {
-    super([new MongoAccounts(m), new MongoHouseholds(m), new MongoDevices(m), new MongoNotifications(m)]);
+    super([
+      new MongoAccounts(m),
+      new MongoHouseholds(m),
+      new MongoDevices(m),
+      new MongoNotifications(m),
+      new MongoOidc(m),
+    ]);
   }
 
   static async connect(uri: string): Promise<MongoStore> {
@@ -37,6 +44,7 @@ export class MongoStore extends ComposedStore implements AccountsStore {
     const devices = (await this.m.Device.deleteMany({ householdId: id })).deletedCount;
     const apiTokens = (await this.m.ApiToken.deleteMany({ householdId: id })).deletedCount;
     await this.m.RefreshToken.deleteMany({ userId: { $in: userIds } });
+    await this.m.OidcRecord.deleteMany({ accountId: { $in: userIds } });
     await this.m.User.deleteMany({ _id: { $in: userIds } });
     await this.m.Membership.deleteMany({ householdId: id });
     await this.m.Invite.deleteMany({ householdId: id });

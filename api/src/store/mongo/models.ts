@@ -18,6 +18,8 @@ const schemas = {
       createdAt: Date,
       // Absent on accounts from before preferences: mails are on unless switched off.
       alertMails: Boolean,
+      // Absent until set: the e-mail stands in (the OpenID Connect `name` claim).
+      displayName: String,
     },
     opts,
   ),
@@ -93,6 +95,24 @@ const schemas = {
     opts,
   ),
   Gateway: new Schema({ _id: String, passwordHash: String, devices: [String] }, opts),
+  // The OpenID Connect provider's records; MongoDB's TTL monitor removes the expired ones.
+  OidcRecord: new Schema(
+    {
+      kind: String,
+      id: String,
+      payload: String,
+      grantId: { type: String, index: { sparse: true } },
+      uid: String,
+      userCode: String,
+      accountId: { type: String, index: { sparse: true } },
+      expiresAt: { type: Date, index: { expireAfterSeconds: 0 } },
+      consumedAt: Date,
+    },
+    opts,
+  )
+    .index({ kind: 1, id: 1 }, { unique: true })
+    .index({ kind: 1, uid: 1 }, { sparse: true })
+    .index({ kind: 1, userCode: 1 }, { sparse: true }),
   Notification: new Schema(
     {
       _id: String,

@@ -5,6 +5,8 @@
 export interface User {
   readonly id: string;
   readonly email: string;
+  /** What the OpenID Connect `name` claim says; the e-mail until one is set. */
+  readonly displayName: string;
   readonly passwordHash: string;
   readonly disabled: boolean;
   readonly createdAt: Date;
@@ -26,6 +28,8 @@ export interface AccountStore {
   userById(id: string): Promise<User | undefined>;
   setPasswordHash(userId: string, hash: string): Promise<void>;
   setUserDisabled(userId: string, disabled: boolean): Promise<void>;
+  /** Null puts the e-mail back in its place. */
+  setDisplayName(userId: string, name: string | null): Promise<void>;
 
   createRefreshToken(t: Omit<RefreshToken, 'usedAt' | 'revokedAt'>): Promise<void>;
   refreshTokenByHash(hash: string): Promise<RefreshToken | undefined>;

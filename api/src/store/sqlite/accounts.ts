@@ -5,6 +5,7 @@ function toUser(r: Row): User {
   return {
     id: s(r.id),
     email: s(r.email),
+    displayName: r.display_name === null || r.display_name === undefined ? s(r.email) : s(r.display_name),
     passwordHash: s(r.password_hash),
     disabled: r.disabled === 1,
     createdAt: d(r.created_at),
@@ -35,7 +36,7 @@ export class SqliteAccounts implements AccountStore {
       u.passwordHash,
       now,
     );
-    return Promise.resolve({ ...u, disabled: false, createdAt: new Date(now) });
+    return Promise.resolve({ ...u, displayName: u.email, disabled: false, createdAt: new Date(now) });
   }
   userByEmail(email: string): Promise<User | undefined> {
     const r = this.db.get('SELECT * FROM users WHERE email = ?', email);
@@ -47,6 +48,10 @@ export class SqliteAccounts implements AccountStore {
   }
   setPasswordHash(userId: string, hash: string): Promise<void> {
     this.db.run('UPDATE users SET password_hash = ? WHERE id = ?', hash, userId);
+    return Promise.resolve();
+  }
+  setDisplayName(userId: string, name: string | null): Promise<void> {
+    this.db.run('UPDATE users SET display_name = ? WHERE id = ?', name, userId);
     return Promise.resolve();
   }
   setUserDisabled(userId: string, disabled: boolean): Promise<void> {

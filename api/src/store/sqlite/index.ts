@@ -5,6 +5,7 @@ import { s, SqliteDb } from './db.js';
 import { SqliteDevices } from './devices.js';
 import { SqliteHouseholds } from './households.js';
 import { SqliteNotifications } from './notifications.js';
+import { SqliteOidc } from './oidc.js';
 
 /** The embedded default store: each record kind's store over one SQLite file. */
 export class SqliteStore extends ComposedStore implements AccountsStore {
@@ -18,6 +19,7 @@ export class SqliteStore extends ComposedStore implements AccountsStore {
       new SqliteHouseholds(db),
       new SqliteDevices(db),
       new SqliteNotifications(db),
+      new SqliteOidc(db),
     ]);
     this.db = db;
   }
@@ -41,6 +43,7 @@ export class SqliteStore extends ComposedStore implements AccountsStore {
       const apiTokens = this.db.run('DELETE FROM api_tokens WHERE household_id = ?', id);
       for (const u of userIds) {
         this.db.run('DELETE FROM refresh_tokens WHERE user_id = ?', u);
+        this.db.run('DELETE FROM oidc_records WHERE account_id = ?', u);
         this.db.run('DELETE FROM users WHERE id = ?', u);
       }
       // Memberships, invites, pairing codes and notifications go by ON DELETE CASCADE.
