@@ -9,7 +9,7 @@ import type { AccountStore } from './ports/account-store.js';
 import type { DeviceStore } from './ports/device-store.js';
 import type { HouseholdDeletion, HouseholdStore } from './ports/household-store.js';
 import type { NotificationStore } from './ports/notification-store.js';
-import type { OidcStore } from './ports/oidc-store.js';
+import type { ProvisioningQueueStore } from './ports/provisioning-queue-store.js';
 
 export type { AccountStore, RefreshToken, User } from './ports/account-store.js';
 export type {
@@ -31,12 +31,18 @@ export type {
 } from './ports/household-store.js';
 export { ROLES } from './ports/household-store.js';
 export type { Notification, NotificationStore } from './ports/notification-store.js';
-export type { NewOidcRecord, OidcRecord, OidcStore } from './ports/oidc-store.js';
+export type {
+  ProvisioningJob,
+  ProvisioningJobKind,
+  ProvisioningQueueStats,
+  ProvisioningQueueStore,
+} from './ports/provisioning-queue-store.js';
 
 /** Every record kind's store in one; what an adapter is composed into. */
-export type RecordStores = AccountStore & HouseholdStore & DeviceStore & NotificationStore & OidcStore;
+export type RecordStores = AccountStore & HouseholdStore & DeviceStore & NotificationStore;
 
-export interface AccountsStore extends RecordStores {
+/** The Grafana provisioning queue rides on the accounts store: one durable place, one backup. */
+export interface AccountsStore extends RecordStores, ProvisioningQueueStore {
   readonly kind: 'sqlite' | 'mongodb';
   close(): Promise<void>;
   ping(): Promise<void>;

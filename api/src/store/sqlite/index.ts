@@ -1,13 +1,15 @@
-import type { AccountsStore, HouseholdDeletion } from '../accounts-store.js';
-import { ComposedStore } from '../composed-store.js';
+import type { AccountsStore, HouseholdDeletion, ProvisioningQueueStore } from '../accounts-store.js';
+import { bindParts, ComposedStore } from '../composed-store.js';
 import { SqliteAccounts } from './accounts.js';
 import { s, SqliteDb } from './db.js';
 import { SqliteDevices } from './devices.js';
 import { SqliteHouseholds } from './households.js';
 import { SqliteNotifications } from './notifications.js';
-import { SqliteOidc } from './oidc.js';
+import { SqliteProvisioningQueue } from './provisioning-queue.js';
 
 /** The embedded default store: each record kind's store over one SQLite file. */
+export interface SqliteStore extends ProvisioningQueueStore {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the queue's methods are bound in the constructor
 export class SqliteStore extends ComposedStore implements AccountsStore {
   readonly kind = 'sqlite' as const;
   private readonly db: SqliteDb;
@@ -19,8 +21,9 @@ export class SqliteStore extends ComposedStore implements AccountsStore {
       new SqliteHouseholds(db),
       new SqliteDevices(db),
       new SqliteNotifications(db),
-      new SqliteOidc(db),
     ]);
+    // Outside ComposedStore's fixed record kinds; bound the same way.
+    bindParts(this, [new SqliteProvisioningQueue(db)]);
     this.db = db;
   }
 
@@ -43,7 +46,6 @@ export class SqliteStore extends ComposedStore implements AccountsStore {
       const apiTokens = this.db.run('DELETE FROM api_tokens WHERE household_id = ?', id);
       for (const u of userIds) {
         this.db.run('DELETE FROM refresh_tokens WHERE user_id = ?', u);
-        this.db.run('DELETE FROM oidc_records WHERE account_id = ?', u);
         this.db.run('DELETE FROM users WHERE id = ?', u);
       }
       // Memberships, invites, pairing codes and notifications go by ON DELETE CASCADE.
