@@ -10,6 +10,7 @@ import type { DeviceStore } from './ports/device-store.js';
 import type { HouseholdDeletion, HouseholdStore } from './ports/household-store.js';
 import type { NotificationStore } from './ports/notification-store.js';
 import type { ProvisioningQueueStore } from './ports/provisioning-queue-store.js';
+import type { OidcStore } from './ports/oidc-store.js';
 
 export type { AccountStore, RefreshToken, User } from './ports/account-store.js';
 export type {
@@ -37,9 +38,10 @@ export type {
   ProvisioningQueueStats,
   ProvisioningQueueStore,
 } from './ports/provisioning-queue-store.js';
+export type { NewOidcRecord, OidcRecord, OidcStore } from './ports/oidc-store.js';
 
 /** Every record kind's store in one; what an adapter is composed into. */
-export type RecordStores = AccountStore & HouseholdStore & DeviceStore & NotificationStore;
+export type RecordStores = AccountStore & HouseholdStore & DeviceStore & NotificationStore & OidcStore;
 
 /** The Grafana provisioning queue rides on the accounts store: one durable place, one backup. */
 export interface AccountsStore extends RecordStores, ProvisioningQueueStore {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import { MongoStore } from '../../src/store/mongo/index.js';
+import { oidcStoreContract } from './oidc-store-contract.js';
 import { provisioningQueueContract } from './provisioning-queue-contract.js';
 import { storeContract } from './store-contract.js';
 
@@ -8,6 +9,7 @@ import { storeContract } from './store-contract.js';
 const uri = process.env.MONGODB_URI;
 if (uri) {
   storeContract('mongodb', () => MongoStore.connect(uri));
+  oidcStoreContract('mongodb', () => MongoStore.connect(uri));
   provisioningQueueContract('mongodb', () => MongoStore.connect(uri));
 } else
   test(

@@ -7,6 +7,7 @@ import { MongoHouseholds } from './households.js';
 import { connectModels, str, type Doc, type Models } from './models.js';
 import { MongoNotifications } from './notifications.js';
 import { MongoProvisioningQueue } from './provisioning-queue.js';
+import { MongoOidc } from './oidc.js';
 
 /** The MongoDB adapter (chosen when MONGODB_URI is set): each record kind's store over one connection. */
 export interface MongoStore extends ProvisioningQueueStore {}
@@ -19,7 +20,13 @@ export class MongoStore extends ComposedStore implements AccountsStore {
     private readonly m: Models,
     queue: MongoProvisioningQueue,
   ) {
-    super([new MongoAccounts(m), new MongoHouseholds(m), new MongoDevices(m), new MongoNotifications(m)]);
+    super([
+      new MongoAccounts(m),
+      new MongoHouseholds(m),
+      new MongoDevices(m),
+      new MongoNotifications(m),
+      new MongoOidc(m),
+    ]);
     // Outside ComposedStore's fixed record kinds; bound the same way.
     bindParts(this, [queue]);
   }
@@ -43,6 +50,7 @@ export class MongoStore extends ComposedStore implements AccountsStore {
     const devices = (await this.m.Device.deleteMany({ householdId: id })).deletedCount;
     const apiTokens = (await this.m.ApiToken.deleteMany({ householdId: id })).deletedCount;
     await this.m.RefreshToken.deleteMany({ userId: { $in: userIds } });
+    await this.m.OidcRecord.deleteMany({ accountId: { $in: userIds } });
     await this.m.User.deleteMany({ _id: { $in: userIds } });
     await this.m.Membership.deleteMany({ householdId: id });
     await this.m.Invite.deleteMany({ householdId: id });

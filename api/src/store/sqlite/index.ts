@@ -6,6 +6,7 @@ import { SqliteDevices } from './devices.js';
 import { SqliteHouseholds } from './households.js';
 import { SqliteNotifications } from './notifications.js';
 import { SqliteProvisioningQueue } from './provisioning-queue.js';
+import { SqliteOidc } from './oidc.js';
 
 /** The embedded default store: each record kind's store over one SQLite file. */
 export interface SqliteStore extends ProvisioningQueueStore {}
@@ -21,6 +22,7 @@ export class SqliteStore extends ComposedStore implements AccountsStore {
       new SqliteHouseholds(db),
       new SqliteDevices(db),
       new SqliteNotifications(db),
+      new SqliteOidc(db),
     ]);
     // Outside ComposedStore's fixed record kinds; bound the same way.
     bindParts(this, [new SqliteProvisioningQueue(db)]);
@@ -46,6 +48,7 @@ export class SqliteStore extends ComposedStore implements AccountsStore {
       const apiTokens = this.db.run('DELETE FROM api_tokens WHERE household_id = ?', id);
       for (const u of userIds) {
         this.db.run('DELETE FROM refresh_tokens WHERE user_id = ?', u);
+        this.db.run('DELETE FROM oidc_records WHERE account_id = ?', u);
         this.db.run('DELETE FROM users WHERE id = ?', u);
       }
       // Memberships, invites, pairing codes and notifications go by ON DELETE CASCADE.

@@ -46,4 +46,15 @@ export const MIGRATIONS: readonly string[] = [
      kind TEXT NOT NULL, reason TEXT NOT NULL, payload TEXT NOT NULL, enqueued_at INTEGER NOT NULL,
      attempts INTEGER NOT NULL DEFAULT 0, not_before INTEGER NOT NULL, last_error TEXT);
    CREATE INDEX provisioning_jobs_household ON provisioning_jobs(household_id, seq);`,
+  // The OpenID Connect provider's records (api/src/oidc/), and a display name for its `name`
+  // claim (NULL: the e-mail stands in).
+  `CREATE TABLE oidc_records (kind TEXT NOT NULL, id TEXT NOT NULL, payload TEXT NOT NULL,
+     grant_id TEXT, uid TEXT, user_code TEXT, account_id TEXT, expires_at INTEGER, consumed_at INTEGER,
+     PRIMARY KEY (kind, id));
+   CREATE INDEX oidc_records_grant ON oidc_records(grant_id) WHERE grant_id IS NOT NULL;
+   CREATE INDEX oidc_records_account ON oidc_records(account_id) WHERE account_id IS NOT NULL;
+   CREATE INDEX oidc_records_uid ON oidc_records(kind, uid) WHERE uid IS NOT NULL;
+   CREATE INDEX oidc_records_user_code ON oidc_records(kind, user_code) WHERE user_code IS NOT NULL;
+   CREATE INDEX oidc_records_expiry ON oidc_records(expires_at) WHERE expires_at IS NOT NULL;
+   ALTER TABLE users ADD COLUMN display_name TEXT;`,
 ];
