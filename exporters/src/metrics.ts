@@ -64,7 +64,7 @@ export function createExporterMetrics(registry = new Registry()) {
     }),
     nacks: new Counter({
       name: 'exporter_publisher_nacks_total',
-      help: 'Publishes not confirmed, by reason (nacked, connection-lost).',
+      help: 'Publishes not confirmed, by reason (nacked, unroutable: returned by the broker as no queue takes it, connection-lost, not-connected).',
       labelNames: ['reason'],
       registers: r,
     }),

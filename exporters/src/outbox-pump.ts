@@ -1,3 +1,4 @@
+import { backoffMs } from '@energy/lib/backoff';
 import type { Logger } from '@energy/lib/logger';
 import { withPublishState } from '@energy/lib/reading-batch';
 import { completeUntil } from './completeness.js';
@@ -46,6 +47,9 @@ export class OutboxPump {
   private tokens = 0;
   private lastRefill = Date.now();
   private running: Promise<void> | undefined;
+  /** Returns in a row: the broker routes our batches nowhere (a binding is missing) — hold back, do not flood it. */
+  private unroutableStreak = 0;
+  private holdUntil = 0;
 
   constructor(private readonly opts: OutboxPumpOptions) {}
 
@@ -128,7 +132,17 @@ export class OutboxPump {
             log.warn({ err: err instanceof Error ? err.message : String(err) }, 'outbox delete failed');
           }
           metrics.published.inc();
+          this.unroutableStreak = 0;
           return this.settled();
+        }
+        if (outcome === 'unroutable') {
+          // Kept in the outbox like any unconfirmed batch; the publisher counted it (nacks, reason unroutable).
+          const holdMs = Math.round(backoffMs(this.unroutableStreak++, { initialMs: 1000, maxMs: 60_000 }));
+          this.holdUntil = Date.now() + holdMs;
+          log.warn(
+            { messageId: e.messageId, holdMs },
+            'broker returned the batch: no queue is bound for it; kept and retried',
+          );
         }
         // This attempt, and the retries it carried: a report in an unconfirmed batch may never arrive.
         this.retriesSinceLast += 1 + state.publishRetries;
@@ -199,6 +213,11 @@ export class OutboxPump {
     const { sink, outbox } = this.opts;
     this.updateGauges();
     while (!this.stopped) {
+      const hold = this.holdUntil - Date.now();
+      if (hold > 0) {
+        await this.sleep(Math.min(hold, 1000));
+        continue;
+      }
       if (!(await sink.waitReady(1000))) continue;
       const liveEntry = this.live.shift();
       if (liveEntry) {

@@ -1,5 +1,5 @@
 import amqp from 'amqplib';
-import type { ChannelModel, ConfirmChannel } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, Message } from 'amqplib';
 import type { Logger } from '@energy/lib/logger';
 import { backoffMs } from '@energy/lib/backoff';
 import { amqpSocketOptions } from '@energy/lib/amqp-tls';
@@ -18,8 +18,12 @@ export interface OutgoingBatch {
   readonly body: Uint8Array;
 }
 
-/** Outcome as a value, so retry loops are one line: only 'confirmed' may be forgotten. */
-export type PublishOutcome = 'confirmed' | 'nacked' | 'connection-lost' | 'not-connected';
+/**
+ * Outcome as a value, so retry loops are one line: only 'confirmed' may be
+ * forgotten. 'unroutable': the broker returned it (no queue bound for its
+ * routing key) — confirmed, but stored nowhere.
+ */
+export type PublishOutcome = 'confirmed' | 'nacked' | 'unroutable' | 'connection-lost' | 'not-connected';
 
 export interface PublisherOptions {
   /** One broker address, or the nodes of a cluster: a lost or refused connection goes on to the next. */
@@ -66,6 +70,8 @@ export class AmqpPublisher {
   private readonly maxInFlight: number;
   private readonly traceSampleRatio: number;
   private readonly addresses: BrokerAddressRing;
+  /** Message ids the broker returned (basic.return) on this channel, awaiting their confirm. */
+  private returned = new Map<string, number>();
 
   constructor(private readonly opts: PublisherOptions) {
     this.name = opts.name ?? 'main';
@@ -143,6 +149,11 @@ export class AmqpPublisher {
       ch.on('error', (err: Error) =>
         log.warn({ err: err.message, connection: this.name }, 'amqp channel error'),
       );
+      // Published with mandatory: the broker returns a batch no queue takes, before confirming it.
+      ch.on('return', (msg: Message) => {
+        const id = msg.properties.messageId as unknown;
+        if (typeof id === 'string') this.returned.set(id, (this.returned.get(id) ?? 0) + 1);
+      });
       ch.on('drain', () => {
         this.draining = false;
         this.wake();
@@ -177,6 +188,7 @@ export class AmqpPublisher {
     if (this.conn !== conn) return;
     this.conn = undefined;
     this.channel = undefined;
+    this.returned = new Map();
     this.opts.metrics.connected.set({ connection: this.name }, 0);
     // Close the connection too when only the channel died (e.g. a 403 on publish).
     conn.close().catch(() => undefined);
@@ -235,6 +247,7 @@ export class AmqpPublisher {
           Buffer.from(b.body.buffer, b.body.byteOffset, b.body.byteLength),
           {
             persistent: true,
+            mandatory: true,
             contentType: BATCH_CONTENT_TYPE,
             type: BATCH_TYPE,
             messageId: b.messageId,
@@ -243,7 +256,8 @@ export class AmqpPublisher {
             ...(traceparent === undefined ? {} : { headers: { [TRACEPARENT_HEADER]: traceparent } }),
           },
           (err: unknown) => {
-            if (err === null || err === undefined) done('confirmed');
+            if (err === null || err === undefined)
+              done(this.wasReturned(b.messageId) ? 'unroutable' : 'confirmed');
             else done(err instanceof Error && err.message.includes('nack') ? 'nacked' : 'connection-lost');
           },
         );
@@ -254,6 +268,15 @@ export class AmqpPublisher {
         done('connection-lost');
       }
     });
+  }
+
+  /** A return precedes its confirm on the channel: consume one return of this id, if any. */
+  private wasReturned(messageId: string): boolean {
+    const n = this.returned.get(messageId);
+    if (n === undefined) return false;
+    if (n <= 1) this.returned.delete(messageId);
+    else this.returned.set(messageId, n - 1);
+    return true;
   }
 
   async close(): Promise<void> {
