@@ -11,6 +11,7 @@ import { LoginThrottle } from './auth/login-throttle.js';
 import { BrokerAdmin } from './broker/broker-admin.js';
 import { buildInternalApp } from './broker/internal-app.js';
 import { CONFIG_SPEC } from './config.js';
+import { API_TLS_SPEC, apiTlsProblem, createApiServer } from './http/tls-listener.js';
 import type { AppDeps } from './deps.js';
 import { NoGrafana, type GrafanaProvisioner } from './grafana/grafana-provisioner.js';
 import { HttpGrafana } from './grafana/http-grafana.js';
@@ -24,11 +25,17 @@ import { SmtpMailer } from './mail/smtp-mailer.js';
 
 const tracing = startTracing('api');
 const config = loadConfigOrExit(CONFIG_SPEC);
+const apiTls = loadConfigOrExit(API_TLS_SPEC);
+const apiTlsError = apiTlsProblem(apiTls);
+if (apiTlsError) {
+  process.stderr.write(`${apiTlsError}\n`);
+  process.exit(1);
+}
 const logger = createLogger('api');
 mkdirSync(config.stateDir, { recursive: true });
 const metrics = createMetrics();
 const grafana = grafanaFrom();
-const vm = new VmClient(config.vmUrl, (result) => metrics.vmQueries.inc({ result }));
+const vm = new VmClient(config.vmUrl, (result) => metrics.vmQueries.inc({ result }), config.vmDeleteUrl);
 const store = await openStore({ mongodbUri: config.mongodbUri, stateDir: config.stateDir });
 const deps: AppDeps = {
   store,
@@ -59,7 +66,7 @@ const deps: AppDeps = {
   publicUrl: config.publicUrl.replace(/\/+$/, ''),
 };
 
-const api = createServer(handler(buildApp(deps)));
+const api = createApiServer(handler(buildApp(deps)), apiTls);
 const internal = createServer(handler(buildInternalApp(deps, config.brokerAuthSecret)));
 // vmagent scrapes /metrics here: without this every scrape took 2 s (lib/src/ops-http-server.ts).
 keepScrapeConnectionsAlive(api);
@@ -78,7 +85,12 @@ function listen(server: ReturnType<typeof createServer>, port: number, name: str
 await listen(api, config.apiPort, 'API (API_PORT)');
 await listen(internal, config.brokerAuthPort, 'broker auth listener (BROKER_AUTH_PORT)');
 logger.info(
-  { port: config.apiPort, internalPort: config.brokerAuthPort, store: store.kind },
+  {
+    port: config.apiPort,
+    internalPort: config.brokerAuthPort,
+    store: store.kind,
+    tls: apiTls.certFile !== undefined,
+  },
   'api listening',
 );
 
