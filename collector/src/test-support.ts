@@ -192,12 +192,20 @@ export async function storedSamples(vmUrl: string, household: string): Promise<M
   return out;
 }
 
+/**
+ * What the collector stores for `batches`: each reading's power and energy at
+ * the interval's end, and for an epoch's first batch (seq 1) each socket's
+ * energy counter at zero 1 ms after the interval start (core/epoch-start.ts:
+ * the epoch began there with every counter at zero).
+ */
 export function expectedSamples(device: string, batches: readonly ReadingBatch[]): Map<string, number> {
   const out = new Map<string, number>();
   for (const b of batches) {
     for (const r of b.readings) {
       out.set(`${POWER_SERIES}|${device}|${r.socket}|${b.endUnixS * 1000}`, r.powerWatts);
       out.set(`${ENERGY_SERIES}|${device}|${r.socket}|${b.endUnixS * 1000}`, r.energyJoules);
+      if (b.seq === 1)
+        out.set(`${ENERGY_SERIES}|${device}|${r.socket}|${(b.endUnixS - b.intervalS) * 1000 + 1}`, 0);
     }
   }
   return out;

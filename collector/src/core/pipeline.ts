@@ -14,6 +14,7 @@ import type { Logger } from '@energy/lib/logger';
 import { decodeReadingBatch, type ReadingBatch } from '@energy/lib/reading-batch';
 import { endMessageSpans, linksTo, sampledMessages, tracedWriter, tracer } from './batch-tracing.js';
 import { DeviceWatermarks, type DeviceWatermark } from './completeness.js';
+import { epochStartZeroMs } from './epoch-start.js';
 import { IdentityResolver, type GatewayDeviceLister, type IdentityResult } from './identity.js';
 import type { RejectReason, Rejection } from './reject-reason.js';
 import { compressRequest, WriteRequestBuilder, type EncodedRange } from './remote-write-encoder.js';
@@ -254,7 +255,7 @@ export class IngestPipeline {
       return undefined;
     }
     const { household, device } = id.identity;
-    const range = builder.addBatch(household, device, batch);
+    const range = builder.addBatch(household, device, batch, epochStartZeroMs(batch));
     this.noteSender(msg.routingKey, batch, nowS);
     let completeUntilS = batch.completeUntilS ?? 0;
     if (completeUntilS > nowS + this.o.limits.futureSkewS) {

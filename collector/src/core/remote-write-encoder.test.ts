@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { uncompressSync } from 'snappy';
 import { COMPLETENESS_SERIES, ENERGY_SERIES, POWER_SERIES, SERIES_LABELS as L } from '@energy/lib/series';
+import { epochStartZeroMs } from './epoch-start.js';
 import { WriteRequestBuilder, compressRequest } from './remote-write-encoder.js';
 
 interface Series {
@@ -82,6 +83,24 @@ test('encodes two series per reading with the identity labels and the interval e
       samples: [{ value: 268_435_455, ts: 1_780_000_000_000 }],
     },
   ]);
+});
+
+test("an epoch's first batch also carries each socket's zero energy sample, inside the message's range", () => {
+  const b = new WriteRequestBuilder(16);
+  const zeroMs = epochStartZeroMs({ ...batch, seq: 1 });
+  assert.equal(zeroMs, (1_780_000_000 - 60) * 1000 + 1);
+  const range = b.addBatch('hh1', 'pi-a', { ...batch, seq: 1 }, zeroMs);
+  assert.equal(range.samples, 6);
+  assert.equal(b.samples, 6);
+  assert.equal(range.end, b.bytes);
+  const zeros = decodeWriteRequest(b.raw()).slice(4);
+  assert.deepEqual(
+    zeros,
+    ['0', '29'].map((socket) => ({
+      labels: { __name__: ENERGY_SERIES, [L.device]: 'pi-a', [L.household]: 'hh1', [L.socket]: socket },
+      samples: [{ value: 0, ts: 1_779_999_940_001 }],
+    })),
+  );
 });
 
 test('any concatenation of message ranges is a valid request (bisection)', async () => {

@@ -121,8 +121,13 @@ export class WriteRequestBuilder {
     this.buf = next;
   }
 
-  /** Appends the two series (power, energy) of every reading; labels come from the verified identity. */
-  addBatch(household: string, device: string, batch: ReadingBatch): EncodedRange {
+  /**
+   * Appends the two series (power, energy) of every reading; labels come from
+   * the verified identity. `epochZeroMs`: also an energy sample of 0 per
+   * reading at that time (the epoch-start zero, core/epoch-start.ts), inside
+   * the message's range so a bisection keeps or drops it with the message.
+   */
+  addBatch(household: string, device: string, batch: ReadingBatch, epochZeroMs?: number): EncodedRange {
     const start = this.pos;
     // Labels in sorted order after __name__: device, household, socket.
     const idLabels = Buffer.concat([
@@ -137,7 +142,15 @@ export class WriteRequestBuilder {
       this.writeSeries(POWER_NAME, idLabels, sock, r.powerWatts, tsMs, sampleInner, sampleField);
       this.writeSeries(ENERGY_NAME, idLabels, sock, r.energyJoules, tsMs, sampleInner, sampleField);
     }
-    const samples = batch.readings.length * 2;
+    let samples = batch.readings.length * 2;
+    if (epochZeroMs !== undefined) {
+      const zeroInner = 1 + 8 + 1 + varintSize(epochZeroMs);
+      const zeroField = 1 + varintSize(zeroInner) + zeroInner;
+      for (const r of batch.readings) {
+        this.writeSeries(ENERGY_NAME, idLabels, socketLabel(r.socket), 0, epochZeroMs, zeroInner, zeroField);
+      }
+      samples += batch.readings.length;
+    }
     this.sampleCount += samples;
     return { start, end: this.pos, samples };
   }
