@@ -1,5 +1,5 @@
 import { DEFAULT_PORTS } from '@energy/lib/defaults';
-import { field, type Spec } from '@energy/lib/config';
+import { field, type Field, type Spec } from '@energy/lib/config';
 import { brokerUrlsField } from '@energy/lib/broker-urls';
 
 export interface ApiConfig {
@@ -7,6 +7,12 @@ export interface ApiConfig {
   readonly brokerAuthPort: number;
   readonly brokerAuthSecret: string;
   readonly vmUrl: string;
+  /**
+   * Where series are deleted: a VictoriaMetrics cluster serves delete_series
+   * under vmselect's `/delete/<tenant>/prometheus`, not under VM_URL's
+   * `/select/<tenant>/prometheus`. Unset: derived from VM_URL (vm/vm-urls.ts).
+   */
+  readonly vmDeleteUrl: string | undefined;
   readonly stateDir: string;
   readonly mongodbUri: string | undefined;
   readonly jwtSecret: string | undefined;
@@ -37,6 +43,7 @@ export const CONFIG_SPEC: Spec<ApiConfig> = {
   brokerAuthPort: ['BROKER_AUTH_PORT', field.port(DEFAULT_PORTS.brokerAuth)],
   brokerAuthSecret: ['BROKER_AUTH_SECRET', field.string()],
   vmUrl: ['VM_URL', field.url(`http://127.0.0.1:${DEFAULT_PORTS.victoriaMetrics}`)],
+  vmDeleteUrl: ['VM_DELETE_URL', optionalUrl()],
   stateDir: ['STATE_DIR', field.string()],
   mongodbUri: ['MONGODB_URI', field.optionalString()],
   jwtSecret: ['JWT_SECRET', field.optionalString()],
@@ -57,3 +64,13 @@ export const CONFIG_SPEC: Spec<ApiConfig> = {
   smtpFrom: ['SMTP_FROM', field.string('Energymonitor <energymonitor@localhost>')],
   publicUrl: ['PUBLIC_URL', field.url(`http://127.0.0.1:${DEFAULT_PORTS.api}`)],
 };
+
+/** An optional URL: unset or empty is undefined, anything else must parse. */
+function optionalUrl(): Field<string | undefined> {
+  return {
+    read(name, raw, problems) {
+      if (raw === undefined || raw === '') return undefined;
+      return field.url().read(name, raw, problems);
+    },
+  };
+}

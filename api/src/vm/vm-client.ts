@@ -1,6 +1,7 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { ApiError } from '../errors.js';
 import { householdFilter, householdSeries } from './promql.js';
+import { vmDeleteBase } from './vm-urls.js';
 
 const tracer = trace.getTracer('api.vm-client');
 
@@ -21,10 +22,16 @@ export interface VmRange {
  * from the query text, so no query can reach another household's series.
  */
 export class VmClient {
+  /** Where delete_series lives: the single node's root, or vmselect's `/delete/<tenant>/prometheus`. */
+  readonly deleteUrl: string;
+
   constructor(
     readonly url: string,
     private readonly onResult: (result: 'ok' | 'error') => void = () => {},
-  ) {}
+    deleteUrl?: string,
+  ) {
+    this.deleteUrl = (deleteUrl ?? vmDeleteBase(url)).replace(/\/$/, '');
+  }
 
   /** Raw pass-through for the Prometheus-compatible read endpoint. */
   async raw(
@@ -92,7 +99,7 @@ export class VmClient {
 
   /** Deletes every series of the household (DELETE /api/v1/household). */
   async deleteHousehold(household: string): Promise<void> {
-    const res = await fetch(`${this.url}/api/v1/admin/tsdb/delete_series`, {
+    const res = await fetch(`${this.deleteUrl}/api/v1/admin/tsdb/delete_series`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ 'match[]': householdSeries(household) }).toString(),
@@ -102,7 +109,8 @@ export class VmClient {
 
   async healthy(): Promise<boolean> {
     try {
-      return (await fetch(`${this.url}/health`)).ok;
+      // At the server's root: vmselect has no /health under /select/<tenant>/prometheus.
+      return (await fetch(new URL('/health', this.url))).ok;
     } catch {
       return false;
     }
