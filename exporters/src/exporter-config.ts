@@ -4,6 +4,7 @@ import { brokerUrlsField } from '@energy/lib/broker-urls';
 import { amqpTlsProblem } from '@energy/lib/amqp-tls';
 import { ConfigError, field, type Field } from '@energy/lib/config';
 import { DEFAULT_PORTS, parseDeviceUsername } from '@energy/lib/defaults';
+import { CLOCK_CHECK_MODES, type ClockCheckMode } from './clock-sanity.js';
 
 /** Meter definitions as the config file holds them (METERS: a JSON array). */
 export type MeterConfig =
@@ -66,6 +67,8 @@ export interface ExporterConfig {
   /** Start of a fast simulated clock (Unix s; tests and demos); 0: the real clock. */
   readonly simClockStart: number;
   readonly simClockSpeed: number;
+  /** When the wall clock may stamp readings (clock-sanity.ts): auto, wait or trust. */
+  readonly clockCheck: ClockCheckMode;
   readonly meters: readonly MeterConfig[];
 }
 
@@ -84,10 +87,22 @@ const spec = {
   traceSampleRatio: ['EXPORTER_TRACE_SAMPLE_RATIO', field.number(0.01, 0, 1)],
   simClockStart: ['SIM_CLOCK_START', field.number(0, 0)],
   simClockSpeed: ['SIM_CLOCK_SPEED', field.number(1, 1, 100_000)],
+  clockCheck: ['EXPORTER_CLOCK_CHECK', clockCheckMode('auto')],
   meters: ['METERS', field.string('[{"type":"simulator"}]')],
 } as const satisfies Record<string, readonly [string, Field<unknown>]>;
 
 type Raw = Record<string, string | undefined>;
+
+function clockCheckMode(def: ClockCheckMode): Field<ClockCheckMode> {
+  return {
+    read(name, raw, problems) {
+      const v = (raw ?? def) as ClockCheckMode;
+      if (!CLOCK_CHECK_MODES.includes(v))
+        problems.push(`${name}=${v} is not one of ${CLOCK_CHECK_MODES.join(', ')}`);
+      return v;
+    },
+  };
+}
 
 /** An IP address to listen on (v4 or v6; 0.0.0.0 or :: for every interface). */
 function listenAddress(def: string): Field<string> {

@@ -3,6 +3,7 @@ import { encodeReadingBatch, type ReadingBatch } from '@energy/lib/reading-batch
 import { MeterReadError, type PowerMeter, type SocketSample } from '@energy/device/power-meter';
 import { batchMessageId } from './boot-id.js';
 import type { Clock } from './clock.js';
+import type { ClockSanity } from './clock-sanity.js';
 import type { ExporterState } from './exporter-state.js';
 import type { ExporterMetrics } from './metrics.js';
 import { MinuteAggregator } from './minute-aggregator.js';
@@ -30,6 +31,21 @@ export interface ExporterOptions {
   readonly persist?: (state: ExporterState) => void;
   /** Called with every batch built (tests, logs). */
   readonly onBatch?: (b: ReadingBatch) => void;
+  /**
+   * Whether the wall clock may stamp readings (a Pi after a power cut has
+   * not got its time yet); absent: always. Until it may, minutes are closed
+   * on the monotonic clock and kept in memory, stamped once time is known.
+   */
+  readonly clockSanity?: ClockSanity;
+}
+
+/** A week of minutes waits for the clock; older ones are dropped (their energy stays in the later counters). */
+const MAX_UNSTAMPED = 7 * 1440;
+
+/** A minute closed before the wall clock was known: its end on the monotonic clock. */
+interface Unstamped {
+  readonly batch: ReadingBatch;
+  readonly monoEndS: number;
 }
 
 function withTimeout(meter: PowerMeter, ms: number): ReturnType<PowerMeter['read']> {
@@ -56,6 +72,9 @@ export class Exporter {
   private readonly exported = new Map<number, number>();
   /** Batches the disk refused; published from memory (bounded) so a full disk loses nothing while the broker is up. */
   private memoryId = 0;
+  private readonly unstamped: Unstamped[] = [];
+  /** End of the newest minute stamped from the monotonic clock: a live minute must end after it. */
+  private lastStampedS = 0;
 
   constructor(private readonly opts: ExporterOptions) {
     this.intervalS = opts.intervalS ?? 60;
@@ -118,6 +137,47 @@ export class Exporter {
     this.exported.set(sample.socket, counter);
   }
 
+  /** Whether the wall clock may stamp now; the moment it becomes so, the minutes kept meanwhile are stamped and stored. */
+  private timeKnown(): boolean {
+    const sanity = this.opts.clockSanity;
+    const known = sanity?.check() ?? true;
+    this.opts.metrics.clockSynchronised.set(known ? 1 : 0);
+    if (!known || sanity === undefined || this.unstamped.length === 0) return known;
+    const first = this.unstamped[0];
+    for (const u of this.unstamped.splice(0)) {
+      const batch = { ...u.batch, endUnixS: Math.round(sanity.wallAt(u.monoEndS)) };
+      this.lastStampedS = batch.endUnixS;
+      this.store(batch);
+      this.opts.onBatch?.(batch);
+    }
+    this.opts.metrics.unstampedBatches.set(0);
+    this.opts.log.info(
+      { firstEndUnixS: first && Math.round(sanity.wallAt(first.monoEndS)), lastEndUnixS: this.lastStampedS },
+      'wall clock known: minutes kept on the monotonic clock stamped',
+    );
+    return known;
+  }
+
+  /** Closes the minute; before the clock is known it waits in memory with its monotonic end. */
+  private closeInterval(t: number, known: boolean): void {
+    const batch = this.aggregator.close(t);
+    if (!batch) return;
+    const sanity = this.opts.clockSanity;
+    if (!known && sanity) {
+      // The interval ended at t on the wrong wall clock, which runs at the monotonic clock's pace.
+      this.unstamped.push({ batch, monoEndS: sanity.monoAt(t) });
+      if (this.unstamped.length > MAX_UNSTAMPED) {
+        this.unstamped.shift();
+        this.opts.metrics.outboxDropped.inc({ reason: 'clock-unknown' });
+      }
+      this.opts.metrics.unstampedBatches.set(this.unstamped.length);
+      return;
+    }
+    this.persist();
+    this.store(batch);
+    this.opts.onBatch?.(batch);
+  }
+
   async run(): Promise<void> {
     const { clock, sampleIntervalS } = this.opts;
     let t = Math.ceil(clock.now() / sampleIntervalS) * sampleIntervalS;
@@ -125,6 +185,12 @@ export class Exporter {
     while (!this.stopped) {
       await clock.sleepUntil(t);
       if (this.stopped) break;
+      const known = this.timeKnown();
+      if (known && (clock.now() > t + sampleIntervalS || t <= this.lastStampedS)) {
+        // The clock was just set (a year forward, say): the next sample time after now and after the stamped minutes.
+        t = Math.ceil(Math.max(clock.now(), this.lastStampedS + 1) / sampleIntervalS) * sampleIntervalS;
+        continue;
+      }
       this.opts.beforeRead?.(t);
       const samples = await this.readAll();
       if (this.aggregator.resuming && samples.length > 0) {
@@ -133,12 +199,7 @@ export class Exporter {
       }
       if (t % this.intervalS === 0 && !first) {
         for (const s of samples) this.aggregator.addBoundaryCounter(s);
-        const batch = this.aggregator.close(t);
-        if (batch) {
-          this.persist();
-          this.store(batch);
-          this.opts.onBatch?.(batch);
-        }
+        this.closeInterval(t, known);
       }
       first = false;
       for (const s of samples) this.exportGauges(s, this.aggregator.addSample(s));

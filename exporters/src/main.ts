@@ -5,6 +5,8 @@ import { createLogger } from '@energy/lib/logger';
 import { startOpsHttpServer } from '@energy/lib/ops-http-server';
 import { withCredentials } from './amqp-url.js';
 import { fastClock, realClock } from './clock.js';
+import { ClockSanity } from './clock-sanity.js';
+import { systemClockSource } from './clock-source.js';
 import { readExporterConfig, type ExporterConfig } from './exporter-config.js';
 import { Exporter } from './exporter.js';
 import { readExporterState, statePathFor, writeExporterState } from './exporter-state.js';
@@ -62,9 +64,15 @@ const meters = await createMeters(config.meters, { username: config.username, no
 // Boot id, seq and counters persist beside the outbox: a restart continues them when the meters kept their counts.
 const statePath = statePathFor(config.outboxPath);
 const restored = readExporterState(statePath);
+// A simulated clock is right by construction; the real one may be a Pi's before NTP set it.
+const clockSanity =
+  config.simClockStart > 0
+    ? undefined
+    : new ClockSanity(systemClockSource(), { mode: config.clockCheck, floorS: restored?.endUnixS ?? 0 });
 const exporter = new Exporter({
   meters,
   ...(restored ? { restored } : {}),
+  ...(clockSanity ? { clockSanity } : {}),
   persist: (state) => writeExporterState(statePath, state),
   clock,
   outbox,

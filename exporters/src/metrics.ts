@@ -92,6 +92,16 @@ export function createExporterMetrics(registry = new Registry()) {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
       registers: r,
     }),
+    clockSynchronised: new Gauge({
+      name: 'exporter_clock_synchronised',
+      help: '1 once the wall clock is known (timesyncd synchronised, or seen being set); until then minutes wait unstamped.',
+      registers: r,
+    }),
+    unstampedBatches: new Gauge({
+      name: 'exporter_unstamped_batches',
+      help: 'Minutes closed on the monotonic clock, waiting for the wall clock to be known.',
+      registers: r,
+    }),
     fleetBackfillLag: new Gauge({
       name: 'exporter_fleet_backfill_lag_seconds',
       help: 'How far the fleet backfill is behind now (0 when caught up).',
