@@ -134,6 +134,40 @@ export function storeContract(name: string, open: () => Promise<AccountsStore>):
       assert.equal(await s.deleteDevice(a.hh, 'pi'), true);
     });
 
+    withStore(
+      'a secret rotates only from the one it replaces; the previous one is kept with its time',
+      async (s) => {
+        const { hh } = await household(s);
+        await s.createDevice({
+          id: 'pi',
+          householdId: hh,
+          name: 'Pi',
+          secretHash: 'one',
+          sockets: [],
+          createdAt: new Date(),
+        });
+        assert.equal((await s.device(hh, 'pi'))?.previousSecret, undefined);
+        const until = new Date(Date.now() + 86_400_000);
+        assert.equal(
+          await s.rotateDeviceSecret(hh, 'pi', { from: 'one', to: 'two', previous: { hash: 'one', until } }),
+          true,
+        );
+        const d = await s.device(hh, 'pi');
+        assert.equal(d?.secretHash, 'two');
+        assert.equal(d?.previousSecret?.hash, 'one');
+        assert.equal(d?.previousSecret?.until.getTime(), until.getTime());
+        // A second rotation from the old secret lost the race: nothing changes.
+        assert.equal(
+          await s.rotateDeviceSecret(hh, 'pi', { from: 'one', to: 'three', previous: null }),
+          false,
+        );
+        assert.equal((await s.device(hh, 'pi'))?.secretHash, 'two');
+        assert.equal(await s.rotateDeviceSecret(hh, 'pi', { from: 'two', to: 'four', previous: null }), true);
+        assert.equal((await s.device(hh, 'pi'))?.previousSecret, undefined);
+        assert.equal(await s.rotateDeviceSecret(hh, 'gone', { from: 'x', to: 'y', previous: null }), false);
+      },
+    );
+
     withStore('pairing codes are single use', async (s) => {
       const { hh } = await household(s);
       const code = id();

@@ -1,4 +1,11 @@
-import type { Device, DeviceStore, Gateway, PairingCode, SocketInfo } from '../ports/device-store.js';
+import type {
+  Device,
+  DeviceStore,
+  Gateway,
+  PairingCode,
+  SecretRotation,
+  SocketInfo,
+} from '../ports/device-store.js';
 import { dn, str, type Doc, type Models } from './models.js';
 
 function toDevice(r: Doc): Device {
@@ -15,6 +22,9 @@ function toDevice(r: Doc): Device {
     muteUntil: dn(r.muteUntil),
     offlineGraceMinutes: typeof r.offlineGraceMinutes === 'number' ? r.offlineGraceMinutes : null,
     createdAt: r.createdAt as Date,
+    ...(typeof r.previousSecretHash === 'string' && r.previousSecretUntil instanceof Date
+      ? { previousSecret: { hash: r.previousSecretHash, until: r.previousSecretUntil } }
+      : {}),
   };
 }
 
@@ -22,7 +32,9 @@ function toDevice(r: Doc): Device {
 export class MongoDevices implements DeviceStore {
   constructor(private readonly m: Models) {}
 
-  async createDevice(d: Omit<Device, 'muteUntil' | 'offlineGraceMinutes'>): Promise<Device> {
+  async createDevice(
+    d: Omit<Device, 'muteUntil' | 'offlineGraceMinutes' | 'previousSecret'>,
+  ): Promise<Device> {
     await this.m.Device.create({ ...d, sockets: [...d.sockets], muteUntil: null, offlineGraceMinutes: null });
     return { ...d, muteUntil: null, offlineGraceMinutes: null };
   }
@@ -39,6 +51,17 @@ export class MongoDevices implements DeviceStore {
   }
   async setDeviceSecretHash(householdId: string, id: string, secretHash: string): Promise<void> {
     await this.m.Device.updateOne({ householdId, id }, { secretHash });
+  }
+  async rotateDeviceSecret(householdId: string, id: string, r: SecretRotation): Promise<boolean> {
+    const res = await this.m.Device.updateOne(
+      { householdId, id, secretHash: r.from },
+      {
+        secretHash: r.to,
+        previousSecretHash: r.previous?.hash ?? null,
+        previousSecretUntil: r.previous?.until ?? null,
+      },
+    );
+    return res.matchedCount === 1;
   }
   async setSocket(householdId: string, deviceId: string, s: SocketInfo): Promise<boolean> {
     const d = await this.device(householdId, deviceId);

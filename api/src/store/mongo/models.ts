@@ -81,6 +81,8 @@ const schemas = {
       muteUntil: Date,
       offlineGraceMinutes: Number,
       createdAt: Date,
+      previousSecretHash: String,
+      previousSecretUntil: Date,
     },
     opts,
   ).index({ householdId: 1, id: 1 }, { unique: true }),

@@ -19,6 +19,19 @@ export interface Device {
   readonly muteUntil: Date | null;
   readonly offlineGraceMinutes: number | null;
   readonly createdAt: Date;
+  /**
+   * The secret before the last rotation and until when it is still
+   * accepted (a device that rotated keeps working while it switches over);
+   * absent: only secretHash.
+   */
+  readonly previousSecret?: { readonly hash: string; readonly until: Date };
+}
+
+/** A secret rotation: `to` replaces `from`; `previous` stays accepted until its time (null: nothing else). */
+export interface SecretRotation {
+  readonly from: string;
+  readonly to: string;
+  readonly previous: { readonly hash: string; readonly until: Date } | null;
 }
 
 export interface PairingCode {
@@ -37,11 +50,16 @@ export interface Gateway {
 }
 
 export interface DeviceStore {
-  createDevice(d: Omit<Device, 'muteUntil' | 'offlineGraceMinutes'>): Promise<Device>;
+  createDevice(d: Omit<Device, 'muteUntil' | 'offlineGraceMinutes' | 'previousSecret'>): Promise<Device>;
   device(householdId: string, id: string): Promise<Device | undefined>;
   devices(householdId: string): Promise<Device[]>;
   deleteDevice(householdId: string, id: string): Promise<boolean>;
   setDeviceSecretHash(householdId: string, id: string, secretHash: string): Promise<void>;
+  /**
+   * Rotates the secret only if it is still `r.from` (of two rotations at
+   * once one wins); false when the device is gone or its secret changed.
+   */
+  rotateDeviceSecret(householdId: string, id: string, r: SecretRotation): Promise<boolean>;
   setSocket(householdId: string, deviceId: string, s: SocketInfo): Promise<boolean>;
   setSockets(householdId: string, deviceId: string, s: readonly SocketInfo[]): Promise<void>;
   setDeviceAlerts(

@@ -1,4 +1,11 @@
-import type { Device, DeviceStore, Gateway, PairingCode, SocketInfo } from '../ports/device-store.js';
+import type {
+  Device,
+  DeviceStore,
+  Gateway,
+  PairingCode,
+  SecretRotation,
+  SocketInfo,
+} from '../ports/device-store.js';
 import { d, dn, s, type Row, type SqliteDb } from './db.js';
 
 function toDevice(r: Row): Device {
@@ -11,6 +18,9 @@ function toDevice(r: Row): Device {
     muteUntil: dn(r.mute_until),
     offlineGraceMinutes: r.offline_grace_minutes === null ? null : Number(r.offline_grace_minutes),
     createdAt: d(r.created_at),
+    ...(r.previous_secret_hash !== null && r.previous_secret_hash !== undefined
+      ? { previousSecret: { hash: s(r.previous_secret_hash), until: d(r.previous_secret_until) } }
+      : {}),
   };
 }
 
@@ -18,7 +28,7 @@ function toDevice(r: Row): Device {
 export class SqliteDevices implements DeviceStore {
   constructor(private readonly db: SqliteDb) {}
 
-  createDevice(dev: Omit<Device, 'muteUntil' | 'offlineGraceMinutes'>): Promise<Device> {
+  createDevice(dev: Omit<Device, 'muteUntil' | 'offlineGraceMinutes' | 'previousSecret'>): Promise<Device> {
     this.db.run(
       'INSERT INTO devices (household_id, id, name, secret_hash, sockets, created_at) VALUES (?, ?, ?, ?, ?, ?)',
       dev.householdId,
@@ -54,6 +64,19 @@ export class SqliteDevices implements DeviceStore {
       id,
     );
     return Promise.resolve();
+  }
+  rotateDeviceSecret(householdId: string, id: string, r: SecretRotation): Promise<boolean> {
+    const changed = this.db.run(
+      `UPDATE devices SET secret_hash = ?, previous_secret_hash = ?, previous_secret_until = ?
+       WHERE household_id = ? AND id = ? AND secret_hash = ?`,
+      r.to,
+      r.previous?.hash ?? null,
+      r.previous?.until.getTime() ?? null,
+      householdId,
+      id,
+      r.from,
+    );
+    return Promise.resolve(changed === 1);
   }
   setSocket(householdId: string, deviceId: string, sock: SocketInfo): Promise<boolean> {
     const ok = this.db.transaction(() => {

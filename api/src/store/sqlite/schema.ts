@@ -57,4 +57,7 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX oidc_records_user_code ON oidc_records(kind, user_code) WHERE user_code IS NOT NULL;
    CREATE INDEX oidc_records_expiry ON oidc_records(expires_at) WHERE expires_at IS NOT NULL;
    ALTER TABLE users ADD COLUMN display_name TEXT;`,
+  // Device credential rotation: the secret before the last rotation stays accepted until its time.
+  `ALTER TABLE devices ADD COLUMN previous_secret_hash TEXT;
+   ALTER TABLE devices ADD COLUMN previous_secret_until INTEGER;`,
 ];
