@@ -3,3 +3,4 @@ export * from './supervisor.js';
 export * from './victoria-metrics.js';
 export * from './rabbitmq.js';
 export * from './monitoring.js';
+export * from './rabbitmq-cluster.js';

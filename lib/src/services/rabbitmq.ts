@@ -36,6 +36,12 @@ export interface RabbitMQOptions {
    * then required). Default true: plain AMQP on 127.0.0.1 for the local demo.
    */
   readonly plainListener?: boolean;
+  /** A cluster's own Erlang cookie (else the rabbitmq user's ~/.erlang.cookie, shared by every node of the machine). */
+  readonly erlangCookie?: string;
+  /** More emulator flags, e.g. `+sbwt none` so that nodes sharing few cores do not busy-wait. */
+  readonly erlArgs?: string;
+  /** More rabbitmq.conf lines (cluster formation, queue leader locator). */
+  readonly extraConfig?: readonly string[];
 }
 
 export interface BrokerTls {
@@ -101,6 +107,7 @@ export function rabbitmqConfig(o: RabbitMQOptions & { adminUser: string; adminPa
   const lines = [
     '# Written by the launcher at every start; edit lib/src/services/rabbitmq.ts instead.',
     o.plainListener === false ? 'listeners.tcp = none' : `listeners.tcp.1 = 127.0.0.1:${o.amqpPort}`,
+    ...(o.extraConfig ?? []),
     ...(o.tls ? tlsLines(o.tls) : []),
     'management.tcp.ip = 127.0.0.1',
     `management.tcp.port = ${o.managementPort}`,
@@ -209,11 +216,16 @@ export async function startRabbitMQ(opts: RabbitMQOptions): Promise<RabbitMQHand
     RABBITMQ_CONFIG_FILE: configBase, // without .conf: the scripts add it
     RABBITMQ_ENABLED_PLUGINS_FILE: join(baseDir, 'enabled_plugins'),
     // Erlang distribution and an epmd we start listen on every interface unless told otherwise.
-    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: [
+      '-kernel inet_dist_use_interface {127,0,0,1}',
+      ...(opts.erlangCookie ? [`-setcookie ${opts.erlangCookie}`] : []),
+      ...(opts.erlArgs ? [opts.erlArgs] : []),
+    ].join(' '),
     ERL_EPMD_ADDRESS: '127.0.0.1',
   };
+  const cookieArgs = opts.erlangCookie ? ['--erlang-cookie', opts.erlangCookie] : [];
   const ctl = (args: readonly string[], timeoutMs = 120_000): Promise<string> =>
-    run('rabbitmqctl', ['-n', opts.nodeName, ...args], { timeoutMs });
+    run('rabbitmqctl', [...cookieArgs, '-n', opts.nodeName, ...args], { timeoutMs });
 
   const weStartEpmd = !(await epmdRunning());
   const v = opts.portEnvVars ?? {};
@@ -229,7 +241,10 @@ export async function startRabbitMQ(opts: RabbitMQOptions): Promise<RabbitMQHand
       { port: opts.prometheusPort, envVar: v.prometheus ?? 'RABBITMQ_PROMETHEUS_PORT' },
       { port: opts.distPort, envVar: v.dist ?? 'RABBITMQ_DIST_PORT' },
     ],
-    health: { command: 'rabbitmqctl', args: ['-n', opts.nodeName, 'await_startup', '--timeout', '20'] },
+    health: {
+      command: 'rabbitmqctl',
+      args: [...cookieArgs, '-n', opts.nodeName, 'await_startup', '--timeout', '20'],
+    },
     startTimeoutMs: opts.startTimeoutMs ?? 120_000,
     stopTimeoutMs: 30_000,
     gracefulStop: async () => {
