@@ -8,6 +8,7 @@ import {
   startVmalert,
   type RabbitMQHandle,
 } from '@energy/lib/services/index';
+import { ensureLocalCa, ensureServerCert, type LocalCa } from '@energy/lib/services/tls-ca';
 import { startAlertSink } from './alert-sink.js';
 import { startMailSink } from './mail-sink.js';
 import { renderAlertmanagerConfig } from './alertmanager-config.js';
@@ -24,6 +25,8 @@ export interface StackContext {
   rabbit?: RabbitMQHandle;
   /** The seed's `Portal: ...  login: ...` line. */
   portalLine?: string;
+  /** The local CA (STATE_DIR/tls) that signed the broker's and the API's certificates. */
+  ca?: LocalCa;
 }
 
 const url = (port: number): string => `http://127.0.0.1:${port}`;
@@ -36,6 +39,9 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
   const fleetManifest = join(apiStateDir, 'fleet.json');
   const vmUrl = url(c.vmPort);
   const amqpHost = `amqp://127.0.0.1:${c.amqpPort}`;
+  const amqpsHost = `amqps://127.0.0.1:${c.amqpsPort}`;
+  const apiTls = c.production || c.apiTls;
+  const apiUrl = `${apiTls ? 'https' : 'http'}://127.0.0.1:${c.apiPort}`;
 
   const platform: Component[] = [
     {
@@ -54,7 +60,13 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
     {
       name: 'rabbitmq',
       async start() {
+        // Made once, renewed when near its end (lib/src/services/tls-ca.ts).
+        const ca = await ensureLocalCa(join(c.stateDir, 'tls'));
+        ctx.ca = ca;
+        const brokerCert = await ensureServerCert(ca, 'broker');
         const rabbit = await startRabbitMQ({
+          tls: { port: c.amqpsPort, caFile: ca.caCertFile, ...brokerCert },
+          plainListener: !c.production,
           baseDir: join(c.stateDir, 'rabbitmq'),
           nodeName: c.rabbitmqNodeName,
           amqpPort: c.amqpPort,
@@ -66,6 +78,7 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
           logFile: join(logDir, 'rabbitmq.log'),
           portEnvVars: {
             amqp: 'AMQP_PORT',
+            amqps: 'AMQPS_PORT',
             management: 'RABBITMQ_MANAGEMENT_PORT',
             prometheus: 'RABBITMQ_PROMETHEUS_PORT',
             dist: 'RABBITMQ_DIST_PORT',
@@ -82,7 +95,7 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
         }
         ctx.rabbit = rabbit;
         return {
-          address: `${amqpHost}  ${rabbit.managementUrl}`,
+          address: `${c.production ? '' : `${amqpHost}  `}${amqpsHost}  ${rabbit.managementUrl}`,
           pid: rabbit.process.pid,
           stop: rabbit.stop,
           exited: rabbit.process.exited,
@@ -139,8 +152,10 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
       name: 'api',
       needsFiles: [ENTRY.api],
       dependsOn: ['victoria-metrics', 'rabbitmq', ...mail.map((m) => m.name)],
-      start() {
+      async start() {
         const rabbit = ctx.rabbit;
+        const ca = ctx.ca ?? (await ensureLocalCa(join(c.stateDir, 'tls')));
+        const apiCert = apiTls ? await ensureServerCert(ca, 'api') : undefined;
         return startNodeService({
           name: 'api',
           entry: ENTRY.api,
@@ -150,7 +165,9 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
             BROKER_AUTH_SECRET: secrets.brokerAuthSecret,
             VM_URL: vmUrl,
             STATE_DIR: apiStateDir,
-            BROKER_PUBLIC_URL: amqpHost,
+            // Paired devices get the AMQPS address (and need the CA file) in the production profile.
+            BROKER_PUBLIC_URL: c.production ? amqpsHost : amqpHost,
+            ...(apiCert ? { API_TLS_CERT_FILE: apiCert.certFile, API_TLS_KEY_FILE: apiCert.keyFile } : {}),
             RABBITMQ_MANAGEMENT_URL: rabbit?.managementUrl ?? '',
             RABBITMQ_ADMIN_USER: rabbit?.admin.username ?? '',
             RABBITMQ_ADMIN_PASSWORD: rabbit?.admin.password ?? '',
@@ -162,8 +179,9 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
             { port: c.apiPort, envVar: 'API_PORT' },
             { port: c.brokerAuthPort, envVar: 'BROKER_AUTH_PORT' },
           ],
-          healthUrl: `${url(c.apiPort)}/readyz`,
-          address: url(c.apiPort),
+          healthUrl: `${apiUrl}/readyz`,
+          ...(apiTls ? { caFile: ca.caCertFile } : {}),
+          address: apiUrl,
         });
       },
     },
@@ -176,7 +194,8 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
           name: 'collector',
           entry: ENTRY.collector,
           env: {
-            AMQP_URL: `amqp://${COLLECTOR_USER}:${encodeURIComponent(secrets.collectorPassword)}@127.0.0.1:${c.amqpPort}/%2F`,
+            AMQP_URL: `amqps://${COLLECTOR_USER}:${encodeURIComponent(secrets.collectorPassword)}@127.0.0.1:${c.amqpsPort}/%2F`,
+            AMQP_CA_FILE: join(c.stateDir, 'tls', 'ca.crt'),
             VM_URL: vmUrl,
             COLLECTOR_METRICS_PORT: String(c.collectorMetricsPort),
             BROKER_AUTH_SECRET: secrets.brokerAuthSecret,
@@ -206,7 +225,8 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
               entry: ENTRY.fleet,
               env: {
                 FLEET_MANIFEST: fleetManifest,
-                AMQP_URL: amqpHost,
+                AMQP_URL: amqpsHost,
+                AMQP_CA_FILE: join(c.stateDir, 'tls', 'ca.crt'),
                 BACKFILL_HOURS: String(c.backfillHours),
                 EXPORTER_METRICS_PORT: String(c.exporterMetricsPort),
               },

@@ -8,6 +8,16 @@ export interface StackConfig {
   readonly brokerAuthPort: number;
   readonly vmPort: number;
   readonly amqpPort: number;
+  /** The broker's AMQPS listener (certificate from the local CA in STATE_DIR/tls). */
+  readonly amqpsPort: number;
+  /**
+   * The production profile: no plain AMQP listener at all and the API over
+   * https. Off (the local demo): plain AMQP stays on 127.0.0.1 beside AMQPS
+   * for local tools; the collector and the fleet use AMQPS either way.
+   */
+  readonly production: boolean;
+  /** The API serves https with the local CA's certificate (always on in the production profile). */
+  readonly apiTls: boolean;
   readonly rabbitmqManagementPort: number;
   readonly rabbitmqPrometheusPort: number;
   readonly rabbitmqDistPort: number;
@@ -45,6 +55,9 @@ export const STACK_CONFIG: Spec<StackConfig> = {
   brokerAuthPort: ['BROKER_AUTH_PORT', field.port(DEFAULT_PORTS.brokerAuth)],
   vmPort: ['VM_PORT', field.port(DEFAULT_PORTS.victoriaMetrics)],
   amqpPort: ['AMQP_PORT', field.port(DEFAULT_PORTS.amqp)],
+  amqpsPort: ['AMQPS_PORT', field.port(5671)],
+  production: ['PRODUCTION', field.bool(false)],
+  apiTls: ['API_TLS', field.bool(false)],
   rabbitmqManagementPort: ['RABBITMQ_MANAGEMENT_PORT', field.port(DEFAULT_PORTS.rabbitmqManagement)],
   rabbitmqPrometheusPort: ['RABBITMQ_PROMETHEUS_PORT', field.port(DEFAULT_PORTS.rabbitmqPrometheus)],
   // Not 25672: a system RabbitMQ may hold that one.
