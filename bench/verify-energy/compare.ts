@@ -21,11 +21,12 @@ export interface Check {
   readonly fromMs: number;
   readonly toMs: number;
   /**
-   * Joules per socket the first stored sample says were counted before the
-   * stretch began (a device's first reading: what its chip counted since the
-   * exporter first read it), added to the bucket holding the stretch's start.
+   * Per counter epoch, the joules per socket its first stored reading says
+   * were counted before its stretch began (what the exporter counted from its
+   * first look at the chip to that reading's end), added to the bucket
+   * holding `atS`, the stretch's start.
    */
-  readonly firstCountJoules?: readonly number[];
+  readonly firstCounts?: readonly { readonly atS: number; readonly joules: readonly number[] }[];
   /** Socket 0 is a house meter: also check the bucket total and untracked. */
   readonly houseMeter?: boolean;
 }
@@ -46,8 +47,10 @@ export function deviationPct(apiKwh: number, truthKwh: number): number {
 }
 
 function truthKwh(c: Check, socket: number, fromMs: number, toMs: number): number {
-  const start = (c.covered[0]?.[0] ?? 0) * 1000;
-  let j = start >= fromMs && start < toMs ? (c.firstCountJoules?.[socket] ?? 0) : 0;
+  let j = 0;
+  // A first reading ends its minute: its count belongs to the bucket that minute ends in.
+  for (const f of c.firstCounts ?? [])
+    if (f.atS * 1000 > fromMs && f.atS * 1000 <= toMs) j += f.joules[socket] ?? 0;
   for (const [a, b] of c.covered) {
     const from = Math.max(a, fromMs / 1000);
     const to = Math.min(b, toMs / 1000);

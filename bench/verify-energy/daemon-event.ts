@@ -1,68 +1,159 @@
 /**
- * Event 1 with the real exporter daemon: SIGKILLed twice within a simulated
- * hour and started again on the same outbox, its simulated chip powered on
- * at 09:00 yesterday (UTC household) and keeping its count throughout. The
- * truth is the chip's count from the first stored minute to the last.
+ * Events run with the real exporter daemon (simulator meter, a simulated
+ * minute per second, all of it yesterday in a UTC household), started again
+ * on the same folder (outbox and state file) after each stop:
+ * - restarts: SIGKILLed twice within a simulated hour, the chip keeping its
+ *   count (event 1);
+ * - Pi reboot: SIGKILLed, then started with a chip that powered on with it —
+ *   every count from zero, a new epoch (event 2);
+ * - an hour offline: its uplink cut for a simulated hour while it runs on,
+ *   then replaying the outbox while live readings continue (event 3).
+ * The truth per counter epoch is the first stored reading's counts (what the
+ * exporter counted from its first look at the chip; the chip's joules before
+ * are not its to send) plus the chip's joules from there to the last reading.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HouseholdSimulator } from '@energy/device/simulator/household-simulator';
-import { startDaemon, stopped } from './daemon.js';
-import type { EnergyEvent } from './events.js';
+import { startBrokerProxy, type BrokerProxy } from './broker-proxy.js';
+import { startDaemon, stopped, type DaemonOptions } from './daemon.js';
+import type { EnergyEvent, EventRun } from './events.js';
 import { SOCKETS, lastWholeDay } from './events.js';
 import { addDevice, registerHousehold } from './household-client.js';
-import { sampleSpan, waitForQuiet } from './ingested.js';
+import { epochStretches, waitForQuiet } from './ingested.js';
 import { simulatedHousehold } from './meter-model.js';
+import type { EnergyStack } from './stack.js';
 
 const SEED = 5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export const DAEMON_RESTARTS: EnergyEvent = {
-  name: 'exporter daemon SIGKILLed twice within an hour (real daemon)',
-  async run(stack) {
-    const household = await registerHousehold(stack.apiUrl, 'daemon-restarts', 'UTC');
-    const device = await addDevice(household, 'daemon Pi');
-    const day = lastWholeDay('UTC');
-    const powerOnS = day.startMs / 1000 + 9 * 3600;
-    const dir = mkdtempSync(join(tmpdir(), 'verify-energy-daemon-'));
-    const base = {
-      amqpUrl: stack.vhost.amqpUrl(device.username, device.password),
-      username: device.username,
-      password: device.password,
-      dir,
-      powerOnS,
-      sockets: SOCKETS,
-      seed: SEED,
-      householdId: household.id,
-    };
-    // A simulated minute per second: ~20 minutes up, 5 down, 20 up, 5 down, 20 up — all of it yesterday.
-    for (const [i, startOffsetMin] of [0, 25, 50].entries()) {
-      const daemon = await startDaemon({ ...base, simClockStart: powerOnS + startOffsetMin * 60 });
-      await sleep(20_000);
-      await stopped(daemon, i < 2 ? 'SIGKILL' : 'SIGTERM');
-    }
-    await waitForQuiet(stack.vmUrl, () => stack.flushVm(), household.id);
-    // A device's first reading starts its count: the chip's joules before it are not the exporter's to
-    // send. The first stored minute's counts are taken as they are; from there on, the truth.
-    const { firstS, lastS, firstCount } = await sampleSpan(stack.vmUrl, household.id);
-    const sim = new HouseholdSimulator({ seed: SEED, householdId: household.id, deviceId: device.id });
-    const model = simulatedHousehold(household.id, 'UTC', SOCKETS, sim);
-    return {
-      checks: [
-        {
-          event: this.name,
-          household,
-          deviceId: device.id,
-          model,
-          covered: [[firstS, lastS]],
-          firstCountJoules: Array.from({ length: SOCKETS }, (_, s) => firstCount.get(s) ?? 0),
-          bucket: 'day',
-          fromMs: day.startMs,
-          toMs: day.endMs,
-        },
-      ],
-      expected: [],
-    };
+interface DaemonHome {
+  readonly base: Omit<DaemonOptions, 'simClockStart'>;
+  /** The chip's first power-on, 09:00 yesterday (UTC). */
+  readonly powerOnS: number;
+  readonly proxy: BrokerProxy;
+}
+
+type Script = (h: DaemonHome) => Promise<void>;
+
+/** `gapless`: every minute from the first reading to the last must be stored (nothing left in the outbox). */
+function daemonEvent(name: string, slug: string, script: Script, gapless = false): EnergyEvent {
+  return {
+    name,
+    async run(stack: EnergyStack): Promise<EventRun> {
+      const household = await registerHousehold(stack.apiUrl, slug, 'UTC');
+      const device = await addDevice(household, `${slug} Pi`);
+      const day = lastWholeDay('UTC');
+      const powerOnS = day.startMs / 1000 + 9 * 3600;
+      const proxy = await startBrokerProxy(Number(new URL(stack.vhost.amqpUrl()).port));
+      try {
+        await script({
+          powerOnS,
+          proxy,
+          base: {
+            amqpUrl: proxy.through(stack.vhost.amqpUrl(device.username, device.password)),
+            username: device.username,
+            password: device.password,
+            dir: mkdtempSync(join(tmpdir(), `verify-energy-${slug}-`)),
+            powerOnS,
+            sockets: SOCKETS,
+            seed: SEED,
+            householdId: household.id,
+          },
+        });
+      } finally {
+        await proxy.close();
+      }
+      await waitForQuiet(stack.vmUrl, () => stack.flushVm(), household.id);
+      const stretches = await epochStretches(stack.vmUrl, household.id, SOCKETS);
+      const sim = new HouseholdSimulator({ seed: SEED, householdId: household.id, deviceId: device.id });
+      const model = simulatedHousehold(household.id, 'UTC', SOCKETS, sim);
+      const check = {
+        event: name,
+        household,
+        deviceId: device.id,
+        model,
+        covered: stretches.map((st) => [st.fromS, st.toS] as const),
+        firstCounts: stretches.map((st) => ({ atS: st.fromS, joules: st.firstJoules })),
+      };
+      const failures = stretches.length === 0 ? [`${name}: nothing stored`] : [];
+      if (gapless) {
+        for (const st of stretches) {
+          const want = (st.toS - st.fromS) / 60 + 1;
+          if (st.minutes < want) failures.push(`${name}: ${st.minutes} of ${want} minutes stored`);
+        }
+      }
+      // Hours too: a minute replayed late, or never, moves energy between hours (the counter carries it on).
+      const hourMs = 3_600_000;
+      const firstMs = (stretches[0]?.fromS ?? 0) * 1000;
+      const lastMs = (stretches.at(-1)?.toS ?? 0) * 1000;
+      return {
+        checks: [
+          { ...check, bucket: 'day', fromMs: day.startMs, toMs: day.endMs },
+          {
+            ...check,
+            bucket: 'hour',
+            fromMs: Math.floor((firstMs - 1) / hourMs) * hourMs,
+            toMs: Math.ceil(lastMs / hourMs) * hourMs,
+          },
+        ],
+        expected: [],
+        failures,
+      };
+    },
+  };
+}
+
+/** Runs the daemon from `offsetMin` after power-on (simulated) for `ms` of wall time. */
+async function runFor(
+  h: DaemonHome,
+  offsetMin: number,
+  ms: number,
+  stop: NodeJS.Signals,
+  opts: { chipRestarted?: boolean; during?: () => Promise<void> } = {},
+): Promise<void> {
+  const simClockStart = h.powerOnS + offsetMin * 60;
+  // A chip that lost power counts from the daemon's start (the simulator meter without a power-on time).
+  const { powerOnS, ...rest } = h.base;
+  const daemon = await startDaemon(
+    opts.chipRestarted === true ? { ...rest, simClockStart } : { ...rest, powerOnS, simClockStart },
+  );
+  await Promise.all([sleep(ms), opts.during?.()]);
+  await stopped(daemon, stop);
+}
+
+export const DAEMON_RESTARTS = daemonEvent(
+  'exporter daemon SIGKILLed twice within an hour (real daemon)',
+  'daemon-restarts',
+  async (h) => {
+    // ~20 minutes up, 5 down, 20 up, 5 down, 20 up — all of it yesterday.
+    await runFor(h, 0, 20_000, 'SIGKILL');
+    await runFor(h, 25, 20_000, 'SIGKILL');
+    await runFor(h, 50, 20_000, 'SIGTERM');
   },
-};
+);
+
+export const DAEMON_REBOOT = daemonEvent('Pi reboot (real daemon)', 'daemon-reboot', async (h) => {
+  // Power lost at ~09:20; back at 09:25 with every count from zero: the daemon starts a new epoch.
+  await runFor(h, 0, 20_000, 'SIGKILL');
+  await runFor(h, 25, 20_000, 'SIGTERM', { chipRestarted: true });
+});
+
+export const DAEMON_OFFLINE = daemonEvent(
+  'an hour offline, replayed from the outbox while live readings continue (real daemon)',
+  'daemon-offline',
+  async (h) => {
+    // Up ~10 minutes, the uplink cut for an hour, then up again: the outbox replays beside the live minutes.
+    // 45 s after the uplink returns: the publisher's reconnect backoff is capped at 30 s.
+    await runFor(h, 0, 10_000 + 60_000 + 45_000, 'SIGTERM', {
+      async during() {
+        await sleep(10_000);
+        h.proxy.down();
+        await sleep(60_000);
+        h.proxy.up();
+      },
+    });
+  },
+  true,
+);

@@ -16,7 +16,8 @@ export interface DaemonOptions {
   readonly password: string;
   readonly dir: string;
   readonly simClockStart: number;
-  readonly powerOnS: number;
+  /** When the simulated chip powered on; absent: with this process (a chip that lost power counts from zero). */
+  readonly powerOnS?: number;
   readonly sockets: number;
   readonly seed: number;
   readonly householdId: string;

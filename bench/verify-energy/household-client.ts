@@ -80,3 +80,8 @@ export async function energy(
   const q = `bucket=${bucket}&from=${new Date(fromMs).toISOString()}&to=${new Date(toMs).toISOString()}`;
   return json<EnergyAnswer>(await call(h, 'GET', `/api/v1/readings/energy?${q}`));
 }
+
+/** Revokes a device (DELETE /api/v1/devices/:id): the broker refuses its login from then on. */
+export async function revokeDevice(h: Household, deviceId: string): Promise<void> {
+  await json(await call(h, 'DELETE', `/api/v1/devices/${deviceId}`));
+}

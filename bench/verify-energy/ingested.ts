@@ -30,33 +30,61 @@ export async function waitForSamples(
   }
 }
 
-export interface SampleSpan {
-  /** First and last energy sample of the household, Unix seconds. */
-  readonly firstS: number;
-  readonly lastS: number;
-  /** Each socket's counter at its first sample. */
-  readonly firstCount: Map<number, number>;
+/** One counter epoch of a device as stored: its first and last reading and its first counts. */
+export interface EpochStretch {
+  /** First and last energy reading, Unix seconds. */
+  readonly fromS: number;
+  readonly toS: number;
+  /** Each socket's counter at its first reading of the epoch. */
+  readonly firstJoules: number[];
+  /** Distinct reading timestamps (minutes stored). */
+  readonly minutes: number;
 }
 
-/** A household's energy samples as VictoriaMetrics exports them: their span and first counts. */
-export async function sampleSpan(vmUrl: string, householdId: string): Promise<SampleSpan> {
+/**
+ * A one-device household's energy readings as VictoriaMetrics exports them,
+ * cut into counter epochs where the collector wrote its epoch-start zeros
+ * (collector/src/core/epoch-start.ts: 1 ms past a whole second; readings are
+ * stamped at whole seconds).
+ */
+export async function epochStretches(
+  vmUrl: string,
+  householdId: string,
+  sockets: number,
+): Promise<EpochStretch[]> {
   const match = `${ENERGY_SERIES}{${L.household}="${householdId}"}`;
   const res = await fetch(`${vmUrl}/api/v1/export?match[]=${encodeURIComponent(match)}&start=0`);
-  let firstS = Infinity;
-  let lastS = -Infinity;
-  const firstCount = new Map<number, number>();
+  const stretches: { fromS: number; toS: number; firstJoules: number[]; stamps: Set<number> }[] = [];
   for (const line of (await res.text()).split('\n')) {
     if (line.trim() === '') continue;
     const s = JSON.parse(line) as { metric: Record<string, string>; values: number[]; timestamps: number[] };
-    const ts = s.timestamps;
-    const first = ts.indexOf(Math.min(...ts));
-    firstCount.set(Number(s.metric[L.socket]), s.values[first] ?? 0);
-    for (const ms of ts) {
-      firstS = Math.min(firstS, ms / 1000);
-      lastS = Math.max(lastS, ms / 1000);
+    const socket = Number(s.metric[L.socket]);
+    const samples = s.timestamps.map((ms, i) => [ms, s.values[i] ?? 0] as const).sort((a, b) => a[0] - b[0]);
+    let k = -1;
+    let seen = false;
+    for (const [ms, joules] of samples) {
+      if (ms % 1000 !== 0) {
+        k++;
+        seen = false;
+        continue;
+      }
+      k = Math.max(k, 0);
+      const st = (stretches[k] ??= {
+        fromS: Infinity,
+        toS: -Infinity,
+        firstJoules: new Array<number>(sockets).fill(0),
+        stamps: new Set<number>(),
+      });
+      st.stamps.add(ms);
+      if (!seen) st.firstJoules[socket] = joules;
+      seen = true;
+      st.fromS = Math.min(st.fromS, ms / 1000);
+      st.toS = Math.max(st.toS, ms / 1000);
     }
   }
-  return { firstS, lastS, firstCount };
+  return stretches
+    .filter((st) => Number.isFinite(st.fromS))
+    .map(({ stamps, ...st }) => ({ ...st, minutes: stamps.size }));
 }
 
 /** Waits until a household's sample count stops growing (three unchanged looks a second apart). */

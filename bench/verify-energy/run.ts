@@ -13,13 +13,15 @@ export interface Missing {
 export async function runEvents(
   stack: EnergyStack,
   events: readonly EnergyEvent[],
-): Promise<{ rows: Row[]; missing: Missing[] }> {
+): Promise<{ rows: Row[]; missing: Missing[]; failures: string[] }> {
   const checks: Check[] = [];
   const expected: { householdId: string; samples: number }[] = [];
+  const failures: string[] = [];
   for (const e of events) {
     const r = await e.run(stack);
     checks.push(...r.checks);
     expected.push(...r.expected);
+    failures.push(...(r.failures ?? []));
   }
   const missing: Missing[] = [];
   for (const x of expected) {
@@ -28,5 +30,5 @@ export async function runEvents(
   }
   const rows: Row[] = [];
   for (const c of checks) rows.push(...(await compare(c)));
-  return { rows, missing };
+  return { rows, missing, failures };
 }
