@@ -1,12 +1,16 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument -- supertest bodies are untyped JSON */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, beforeEach, test } from 'node:test';
 import { COMPLETENESS_SERIES, ENERGY_SERIES, POWER_SERIES } from '@energy/lib/series';
 import { testVictoriaMetrics, type TestVictoriaMetrics } from '@energy/lib/testkit/index';
+import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { buildApp } from './app.js';
+import { COMPLETENESS_REUSE_MS } from './core/readings/completeness-cache.js';
+import { IDLE_RECHECK_MS } from './core/readings/live-cache.js';
 import type { AppDeps } from './deps.js';
-import { register, testDeps, type Account } from './test-support/test-deps.js';
+import { JWT_AUDIENCE, JWT_ISSUER } from './auth/access-tokens.js';
+import { register, TEST_JWT_SECRET, testDeps, type Account } from './test-support/test-deps.js';
 
 /**
  * The read path's caches on the real VictoriaMetrics: late data shows in
@@ -60,12 +64,20 @@ before(async () => {
   app = buildApp(deps);
 });
 
+// Each test starts on the real clock.
+beforeEach(() => {
+  clock = undefined;
+});
+
 after(async () => {
   await deps.store.close();
 });
 
-test('late data: every view shows a replayed hour at once, and its day is cached only once the device is complete past it', async () => {
+test('late data: every view shows a replayed hour by the household’s next device-minute, and its day is cached only once the device is complete past it', async () => {
   const a = await household();
+  // The API's clock stands still until the test moves it: kept answers stand until their next device-minute on it.
+  const t0 = Date.now();
+  clock = t0;
   const token = await apiToken(a);
   // A whole past UTC day; hour H = 01:00–02:00 is still in the device's outbox.
   const day0 = Math.floor(Date.now() / DAY) * DAY - 2 * DAY;
@@ -121,6 +133,11 @@ test('late data: every view shows a replayed hour at once, and its day is cached
   for (let t = H + Q; t <= day0 + DAY; t += Q) replay.push(counter(t), power(t));
   await importLines([...replay, watermark(Date.now() - 60_000)]);
 
+  // What was answered before stands until the household's next device-minute (with nothing live, IDLE_RECHECK_MS)…
+  const stood = await views();
+  assert.deepEqual([stood.kwhH, stood.csvH, stood.chartH], [0, [], null]);
+  // …then every view shows the replayed hour.
+  clock = t0 + IDLE_RECHECK_MS;
   const afterReplay = await views();
   assert.equal(afterReplay.kwhH, 1);
   assert.equal(afterReplay.csvH.length, 1);
@@ -129,15 +146,21 @@ test('late data: every view shows a replayed hour at once, and its day is cached
   assert.equal(afterReplay.promH, 3_600_000);
 
   // Past the completeness reuse (10 s on the API's clock), the day is final: cached, and kept by the browser for five minutes.
-  clock = Date.now() + 11_000;
+  clock = t0 + IDLE_RECHECK_MS + COMPLETENESS_REUSE_MS;
   try {
     const final = await views();
     assert.equal(final.kwhH, 1);
     assert.equal(final.cacheControl, 'private, max-age=300');
     assert.ok((await cacheMetric('api_read_cache_entries', 'energy')) >= 1);
-    const hits = await cacheMetric('api_read_cache_lookups_total', 'energy', 'hit');
+    // The same request again is the kept answer, not built again…
+    const kept = await cacheMetric('api_read_cache_lookups_total', 'answers', 'hit');
     const again = await http().get(`/api/v1/readings/energy?bucket=hour&${range}`).set(as(a)).expect(200);
     assert.equal(again.body.buckets[1].kwh, 1);
+    assert.ok((await cacheMetric('api_read_cache_lookups_total', 'answers', 'hit')) > kept);
+    // …and another view of the final day is built from the kept energy, without the store.
+    const hits = await cacheMetric('api_read_cache_lookups_total', 'energy', 'hit');
+    const daily = await http().get(`/api/v1/readings/energy?bucket=day&${range}`).set(as(a)).expect(200);
+    assert.equal(daily.body.buckets[0].kwh, 24);
     assert.ok((await cacheMetric('api_read_cache_lookups_total', 'energy', 'hit')) > hits);
     // The client that holds it is told so, without a body.
     const etag = String(again.headers.etag);
@@ -188,6 +211,70 @@ test('live: a new device-minute shows once it is due on the API clock, and withi
   } finally {
     clock = undefined;
   }
+});
+
+test('kept answers: the same bytes and ETag while they stand, a household edit shows at once, the next device-minute is read', async () => {
+  const a = await household();
+  const t1 = Math.floor((Date.now() - 300_000) / 60_000) * 60_000;
+  const lines = (t: number, w: number) => [
+    `${POWER_SERIES}{household="${a.householdId}",device="pi",socket="0"} ${w} ${t}`,
+    `${ENERGY_SERIES}{household="${a.householdId}",device="pi",socket="0"} ${w * 100} ${t}`,
+  ];
+  await importLines([...lines(t1 - 60_000, 100), ...lines(t1, 100)]);
+  clock = t1 + 30_000;
+  // Its last step ends at the next device-minute, t1 + 1 min: nothing there yet.
+  const chart = `/api/v1/readings/power?from=${new Date(t1 - 3_600_000).toISOString()}&to=${new Date(t1 + 90_000).toISOString()}&step=60`;
+  const bars = `/api/v1/readings/energy?bucket=hour&from=${new Date(t1 - 3_600_000).toISOString()}`;
+  const get = (path: string) => http().get(path).set(as(a)).set('accept-encoding', 'gzip').expect(200);
+  const first = await Promise.all([get(chart), get(bars), get('/api/v1/readings/live')]);
+  const hits = await cacheMetric('api_read_cache_lookups_total', 'answers', 'hit');
+  // Asked again (the chart by a range a few seconds later, the same grid): the kept answers, the same ETag.
+  const chartLater = chart.replace(new Date(t1 + 90_000).toISOString(), `${(t1 + 95_000) / 1000}`);
+  const again = await Promise.all([get(chartLater), get(bars), get('/api/v1/readings/live')]);
+  assert.deepEqual(
+    again.map((r) => r.headers.etag),
+    first.map((r) => r.headers.etag),
+  );
+  assert.equal(await cacheMetric('api_read_cache_lookups_total', 'answers', 'hit'), hits + 3);
+  assert.equal(again[0]?.body.series[0].name, 'Socket 0');
+  assert.equal(again[0]?.body.series[0].watts.at(-1), null);
+
+  // The household's own edits show at once: a socket's name, the tariff's currency.
+  await http().put('/api/v1/devices/pi/sockets/0').set(as(a)).send({ name: 'Kettle' }).expect(200);
+  await http()
+    .put('/api/v1/household/tariff')
+    .set(as(a))
+    .send({ currency: 'CHF', periods: [{ from: '2000-01-01', pricePerKwh: 0.5 }] })
+    .expect(200);
+  const edited = await Promise.all([get(chart), get(bars), get('/api/v1/readings/live')]);
+  assert.equal(edited[0]?.body.series[0].name, 'Kettle');
+  assert.equal(edited[1]?.body.currency, 'CHF');
+  assert.equal(edited[2]?.body.sockets[0].name, 'Kettle');
+
+  // A minute written before it is due stays unseen until then; once due, every view reads it.
+  await importLines(lines(t1 + 60_000, 300));
+  assert.equal((await get('/api/v1/readings/live')).body.sockets[0].watts, 100);
+  clock = t1 + 61_000;
+  const due = await Promise.all([get(chart), get('/api/v1/readings/live')]);
+  assert.equal(due[1]?.body.sockets[0].watts, 300);
+  assert.equal(due[0]?.body.series[0].watts.at(-1), 300);
+});
+
+test('a verified access token is remembered only until it expires, and a removed member is refused at once', async () => {
+  const owner = await household();
+  const exp = Math.floor(Date.now() / 1000) + 1;
+  const short = jwt.sign({ hh: owner.householdId, sub: owner.userId, exp }, TEST_JWT_SECRET, {
+    algorithm: 'HS256',
+    issuer: JWT_ISSUER,
+    audience: JWT_AUDIENCE,
+  });
+  await http().get('/api/v1/readings/live').set('authorization', `Bearer ${short}`).expect(200);
+  await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 10));
+  await http().get('/api/v1/readings/live').set('authorization', `Bearer ${short}`).expect(401);
+
+  await http().get('/api/v1/readings/live').set(as(owner)).expect(200);
+  await deps.store.removeMembership(owner.userId, owner.householdId);
+  await http().get('/api/v1/readings/live').set(as(owner)).expect(401);
 });
 
 test('two households sending identical requests never see each other’s cached answer', async () => {

@@ -1,20 +1,22 @@
+import { createHash } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Bucket } from '@energy/lib/local-time';
 import { authOf, requireUser } from '../auth/authenticate.js';
 import type { CacheObserver } from '../core/readings/byte-lru.js';
 import { deviceGeneration, EnergyCache } from '../core/readings/energy-cache.js';
-import { energyBuckets, energyCsv, energyView } from '../core/readings/energy.js';
+import { energyBuckets, energyCsv, energyExtent, energyView } from '../core/readings/energy.js';
 import { ChartCache } from '../core/readings/chart-cache.js';
 import { CompletenessCache } from '../core/readings/completeness-cache.js';
 import { LiveCache } from '../core/readings/live-cache.js';
-import { liveView } from '../core/readings/live.js';
-import { defaultStepSeconds, powerChart, stepProblem } from '../core/readings/power.js';
+import { LIVE_WINDOW_MS, liveView } from '../core/readings/live.js';
+import { chartGrid, defaultStepSeconds, powerChart, stepProblem } from '../core/readings/power.js';
 import { socketNames, type SocketNames } from '../core/readings/sockets.js';
 import { standbyView } from '../core/readings/standby.js';
 import type { AppDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { CompressedBodies, sendAnswer } from '../http/cached-answer.js';
+import { AnswerCache } from '../http/answer-cache.js';
+import { Answer, sendAnswer } from '../http/cached-answer.js';
 import { parseRange } from '../http/time-params.js';
 import type { ApiMetrics } from '../metrics.js';
 import type { Device, Household } from '../store/accounts-store.js';
@@ -38,14 +40,31 @@ const MAX_SPAN: Record<Bucket, number> = {
 async function context(
   deps: AppDeps,
   ctx: Context,
-): Promise<{ hh: Household; devices: Device[]; names: SocketNames }> {
+): Promise<{ hh: Household; devices: Device[]; names: SocketNames; state: string }> {
   const a = authOf(ctx);
   const [hh, devices] = await Promise.all([
     deps.store.householdById(a.householdId),
     deps.store.devices(a.householdId),
   ]);
   if (!hh) throw new ApiError('invalid_token');
-  return { hh, devices, names: socketNames(devices) };
+  return { hh, devices, names: socketNames(devices), state: householdState(hh, devices) };
+}
+
+/**
+ * Everything of a household a readings answer shows or depends on — its
+ * zone, currency and tariff, its devices (ids, creation: the device
+ * generation) and their sockets' names and roles — hashed: part of every
+ * kept answer's key, so an edit in any API process makes new keys at once.
+ */
+function householdState(hh: Household, devices: readonly Device[]): string {
+  const s = JSON.stringify([
+    hh.id,
+    hh.timeZone,
+    hh.currency,
+    hh.tariff,
+    devices.map((d) => [d.id, d.createdAt.getTime(), d.sockets]),
+  ]);
+  return createHash('sha1').update(s).digest('base64url');
 }
 
 /** A cache's look-ups and size as metrics, labelled with its name. */
@@ -76,89 +95,134 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
   const energyCache = new EnergyCache(undefined, observer(deps.metrics, 'energy'));
   const chartCache = new ChartCache(undefined, observer(deps.metrics, 'chart'));
   const liveCache = new LiveCache(undefined, observer(deps.metrics, 'live'));
-  const bodies = new CompressedBodies(undefined, observer(deps.metrics, 'bodies'));
+  const answers = new AnswerCache(undefined, observer(deps.metrics, 'answers'));
   const completeness = new CompletenessCache(deps.series, nowMs);
   const householdCompleteUntil = (hh: Household, devices: Device[], generation: string) =>
     completeness.until(hh.id, devices, generation);
+  /** The household's latest readings and until when they stand (its next device-minute). */
+  const latest = (household: string, now: number) =>
+    liveCache.latest(household, now, () => deps.series.latestPower(household, LIVE_WINDOW_MS));
+
+  /**
+   * Sends the kept answer for `key` while it stands, else the one `build`
+   * makes. An answer about a final range stands until the LRU forgets it;
+   * any other until the household's next device-minute (a new minute, or a
+   * replayed hour, shows within it — at most a minute; live's own rule
+   * about due minutes that are late applies).
+   */
+  const serve = async (
+    ctx: Context,
+    household: string,
+    key: string,
+    build: () => Promise<{ answer: Answer; final: boolean; untilMs?: number }>,
+  ): Promise<void> => {
+    const now = nowMs();
+    // The household leads every key: no answer is ever served to another household.
+    const kept = await answers.answer(`${household}\u0000${key}`, now, async () => {
+      const b = await build();
+      if (b.final) return { answer: b.answer, freshness: { kind: 'final' }, standsUntilMs: Infinity };
+      if (b.untilMs !== undefined)
+        return {
+          answer: b.answer,
+          freshness: { kind: 'until', untilMs: b.untilMs },
+          standsUntilMs: b.untilMs,
+        };
+      const { untilMs } = await latest(household, now);
+      return { answer: b.answer, freshness: { kind: 'revalidate' }, standsUntilMs: untilMs };
+    });
+    sendAnswer(ctx, kept.answer, kept.freshness, now);
+  };
 
   // The live view: a household's latest readings stand until its next device-minute is due.
   router.get('/api/v1/readings/live', user, async (ctx: Context) => {
-    const { hh, names } = await context(deps, ctx);
-    const now = nowMs();
-    let untilMs = now;
-    const view = await liveView(
-      {
-        latestPower: async (h, within) => {
-          const e = await liveCache.latest(h, now, () => deps.series.latestPower(h, within));
-          untilMs = e.untilMs;
-          return [...e.latest];
-        },
-      },
-      hh,
-      names,
-      () => now,
-    );
-    sendAnswer(ctx, view, { freshness: { kind: 'until', untilMs, nowMs: now }, bodies });
+    const { hh, names, state } = await context(deps, ctx);
+    await serve(ctx, hh.id, `live\u0000${state}`, async () => {
+      const now = nowMs();
+      const e = await latest(hh.id, now);
+      // `at`: when these readings were read (the answer stands from then until its next device-minute).
+      const view = await liveView(
+        { latestPower: () => Promise.resolve([...e.latest]) },
+        hh,
+        names,
+        () => now,
+      );
+      return { answer: new Answer(view), final: false, untilMs: e.untilMs };
+    });
   });
 
   router.get('/api/v1/readings/power', user, async (ctx: Context) => {
-    const { hh, devices, names } = await context(deps, ctx);
+    const { hh, devices, names, state } = await context(deps, ctx);
     const { from, to } = parseRange(ctx.query, nowMs(), DAY, 31 * DAY);
     const stepQ = ctx.query.step as string | undefined;
     const stepSeconds = stepQ ? Number(stepQ) : defaultStepSeconds(from, to);
     const problem = stepProblem(from, to, stepSeconds);
     if (problem) throw new ApiError('validation_failed', problem);
-    const generation = deviceGeneration(devices);
-    let untilMs: number | undefined;
-    const until = async () => (untilMs ??= await householdCompleteUntil(hh, devices, generation));
-    // Final chunks of steps come from the cache; only the rest is read from the store.
-    const series = chartCache.reader(deps.series, generation, until);
-    const chart = await powerChart(series, hh, names, { fromMs: from, toMs: to, stepSeconds });
-    const final = to <= Date.now() - RECENT_MS && to <= (await until());
-    sendAnswer(ctx, chart, { freshness: final ? { kind: 'final' } : { kind: 'revalidate' }, bodies });
+    const grid = chartGrid({ fromMs: from, toMs: to, stepSeconds });
+    await serve(
+      ctx,
+      hh.id,
+      `power\u0000${state}\u0000${grid.start}\u0000${grid.end}\u0000${stepSeconds}`,
+      async () => {
+        const generation = deviceGeneration(devices);
+        let untilMs: number | undefined;
+        const until = async () => (untilMs ??= await householdCompleteUntil(hh, devices, generation));
+        // Final chunks of steps come from the cache; only the rest is read from the store.
+        const series = chartCache.reader(deps.series, generation, until);
+        const chart = await powerChart(series, hh, names, { fromMs: from, toMs: to, stepSeconds });
+        // The chart is its grid: final when the grid's last step is.
+        const endMs = grid.end * 1000;
+        const final = endMs <= Date.now() - RECENT_MS && endMs <= (await until());
+        return { answer: new Answer(chart, undefined, final), final };
+      },
+    );
   });
 
-  const energy = async (ctx: Context) => {
-    const { hh, devices, names } = await context(deps, ctx);
-    const bucket = bucketParam(ctx.query);
-    const { from, to } = parseRange(ctx.query, nowMs(), DEFAULT_SPAN[bucket], MAX_SPAN[bucket]);
+  /** The energy buckets of a request, and whether all of them are final. */
+  const energy = async (
+    hh: Household,
+    devices: Device[],
+    names: SocketNames,
+    o: { from: number; to: number; bucket: Bucket; nowMs: number },
+  ) => {
     const generation = deviceGeneration(devices);
     let untilMs: number | undefined;
     const until = async () => (untilMs ??= await householdCompleteUntil(hh, devices, generation));
     // Final days come from the cache; only what is not final yet is read from the store.
     const series = energyCache.reader(deps.series, generation, until);
-    // The real clock, not deps.now: quarters after it hold no readings yet in any store.
     const bs = await energyBuckets(series, hh, {
-      from,
-      to,
-      bucket,
-      nowMs: Date.now(),
+      ...o,
       // A house meter is the household's total; untracked is what it read beyond the sockets.
       names,
       onNegativeUntracked: () => deps.metrics.untrackedClamped.inc(),
     });
     const last = bs[bs.length - 1];
     const final = last !== undefined && last.end <= Date.now() - RECENT_MS && last.end <= (await until());
-    return { hh, bucket, names, bs, final };
+    return { bs, final };
   };
 
-  router.get('/api/v1/readings/energy', user, async (ctx: Context) => {
-    const { hh, bucket, bs, final } = await energy(ctx);
-    sendAnswer(ctx, energyView(hh, bucket, bs), {
-      freshness: final ? { kind: 'final' } : { kind: 'revalidate' },
-      bodies,
-    });
-  });
-
-  router.get('/api/v1/readings/export.csv', user, async (ctx: Context) => {
-    const { hh, names, bs, final } = await energy(ctx);
-    ctx.set('content-disposition', 'attachment; filename="energy.csv"');
-    sendAnswer(ctx, energyCsv(hh, names, bs), {
-      type: 'text/csv; charset=utf-8',
-      freshness: final ? { kind: 'final' } : { kind: 'revalidate' },
-      bodies,
-    });
-  });
+  /** The energy views (JSON, CSV): keyed by what the answer is made of, the buckets and how far is read. */
+  const energyRoute =
+    (view: 'energy' | 'csv') =>
+    async (ctx: Context): Promise<void> => {
+      const { hh, devices, names, state } = await context(deps, ctx);
+      const bucket = bucketParam(ctx.query);
+      const { from, to } = parseRange(ctx.query, nowMs(), DEFAULT_SPAN[bucket], MAX_SPAN[bucket]);
+      // The real clock, not deps.now: quarters after it hold no readings yet in any store.
+      const realNow = Date.now();
+      const x = energyExtent(from, to, bucket, hh.timeZone, realNow);
+      const key = `${view}\u0000${state}\u0000${bucket}\u0000${x?.startMs}\u0000${x?.endMs}\u0000${x?.readToMs}`;
+      if (view === 'csv') ctx.set('content-disposition', 'attachment; filename="energy.csv"');
+      await serve(ctx, hh.id, key, async () => {
+        const { bs, final } = await energy(hh, devices, names, { from, to, bucket, nowMs: realNow });
+        const answer =
+          view === 'csv'
+            ? new Answer(energyCsv(hh, names, bs), 'text/csv; charset=utf-8', final)
+            : new Answer(energyView(hh, bucket, bs), undefined, final);
+        return { answer, final };
+      });
+    };
+  router.get('/api/v1/readings/energy', user, energyRoute('energy'));
+  router.get('/api/v1/readings/export.csv', user, energyRoute('csv'));
 
   router.get('/api/v1/readings/standby', user, async (ctx: Context) => {
     const { hh, names } = await context(deps, ctx);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { energyBuckets, energyCsv, energyView } from './energy.js';
+import { buckets } from '@energy/lib/local-time';
+import { energyBuckets, energyCsv, energyView, localBuckets } from './energy.js';
 import { InMemorySeries } from './in-memory-series.js';
 import { socketNames, type ReadingHousehold } from './sockets.js';
 import type { Tariff } from './tariff.js';
@@ -176,4 +177,25 @@ test('a house meter is the household total, not added to its sockets; untracked 
       [108, null],
     ],
   );
+});
+
+test('local buckets served from the runs already computed are lib’s buckets, across DST and in half-hour zones', () => {
+  const DAY = 86_400_000;
+  // Requests that start anywhere (a month back from now, to the millisecond), overlap, meet or stand apart.
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  const base = Date.parse('2026-03-01T00:00:00Z');
+  for (const tz of ['Europe/Berlin', 'Asia/Kolkata', 'America/St_Johns']) {
+    for (const kind of ['hour', 'day', 'week', 'month'] as const) {
+      for (let i = 0; i < 25; i++) {
+        const from = base + Math.floor(rnd() * 300 * DAY);
+        const to = from + 1 + Math.floor(rnd() * (kind === 'hour' ? 3 : 60) * DAY);
+        assert.deepEqual(
+          localBuckets(from, to, kind, tz),
+          buckets(from, to, kind, tz),
+          `${tz} ${kind} ${from} ${to}`,
+        );
+      }
+    }
+  }
 });

@@ -89,7 +89,7 @@ export async function energyBuckets(
   const first = bs[0];
   const last = bs[bs.length - 1];
   if (!first || !last) return [];
-  const endMs = Math.min(last.end, Math.ceil(opts.nowMs / QUARTER_MS) * QUARTER_MS);
+  const endMs = readUpTo(last.end, opts.nowMs);
   const out: EnergyBucket[] = bs.map((b) => ({ ...b, kwh: 0, cost: 0, sockets: [], untracked: null }));
   // The house meters' sums per bucket, apart from the sockets': the meter measures them too.
   const meterKwh = new Float64Array(out.length).fill(NaN);
@@ -175,27 +175,73 @@ export async function energyBuckets(
   return out;
 }
 
+/** Quarters after now are not read: the end of the quarter holding now, or the last bucket's end. */
+const readUpTo = (lastEnd: number, nowMs: number): number =>
+  Math.min(lastEnd, Math.ceil(nowMs / QUARTER_MS) * QUARTER_MS);
+
+/**
+ * What an energy answer is made of, besides the readings and the household:
+ * its first bucket's start, its last bucket's end, and the end of what is
+ * read. Two requests with the same extent get the same answer.
+ */
+export function energyExtent(
+  from: number,
+  to: number,
+  bucket: Bucket,
+  timeZone: string,
+  nowMs: number,
+): { readonly startMs: number; readonly endMs: number; readonly readToMs: number } | undefined {
+  const bs = localBuckets(from, to, bucket, timeZone);
+  const first = bs[0];
+  const last = bs[bs.length - 1];
+  return first && last && { startMs: first.start, endMs: last.end, readToMs: readUpTo(last.end, nowMs) };
+}
+
 /**
  * lib's `buckets` (the local buckets from the one holding `from` up to
- * `to`), remembered by from, kind and zone: a view asked again and again
- * from the same start (this month, the last 31 days) differs only in `to`,
- * and each bucket edge costs several Intl calls.
+ * `to`), served from a run of consecutive buckets already computed per kind
+ * and zone: each bucket edge costs several Intl calls, and views ask the
+ * same buckets again and again from starts that differ by the millisecond
+ * (a month back from now). Bucket edges depend only on kind and zone, so
+ * runs that meet are joined.
  */
-const bucketLists = new Map<string, readonly { readonly start: number; readonly end: number }[]>();
-function localBuckets(
+const knownRuns = new Map<string, readonly { readonly start: number; readonly end: number }[]>();
+const MAX_RUN = 20_000;
+export function localBuckets(
   from: number,
   to: number,
   bucket: Bucket,
   tz: string,
 ): { start: number; end: number }[] {
-  const key = `${from}|${bucket}|${tz}`;
-  const known = bucketLists.get(key);
-  const last = known?.[known.length - 1];
-  if (known && last && to <= last.end) return known.filter((b) => b.start < to);
-  const fresh = buckets(from, to, bucket, tz);
-  if (bucketLists.size >= 10_000) bucketLists.clear();
-  bucketLists.set(key, fresh);
-  return fresh.map((b) => ({ ...b }));
+  const key = `${bucket}|${tz}`;
+  let run = knownRuns.get(key) ?? [];
+  if (!covers(run, from, to)) {
+    run = joined(run, buckets(from, to, bucket, tz));
+    if (knownRuns.size >= 1_000) knownRuns.clear();
+    knownRuns.set(key, run);
+    if (!covers(run, from, to)) return buckets(from, to, bucket, tz);
+  }
+  const out: { start: number; end: number }[] = [];
+  for (let i = firstBucketEndingAfter(run, from); i < run.length; i++) {
+    const b = run[i];
+    if (!b || b.start >= to) break;
+    out.push({ start: b.start, end: b.end });
+  }
+  return out;
+}
+
+const covers = (run: readonly { start: number; end: number }[], from: number, to: number): boolean =>
+  (run[0]?.start ?? Infinity) <= from && to <= (run[run.length - 1]?.end ?? -Infinity);
+
+/** Two runs of the same kind and zone as one when they meet or overlap, else the fresh one alone. */
+function joined(
+  run: readonly { readonly start: number; readonly end: number }[],
+  fresh: readonly { readonly start: number; readonly end: number }[],
+): readonly { readonly start: number; readonly end: number }[] {
+  const [a, z, fa, fz] = [run[0], run[run.length - 1], fresh[0], fresh[fresh.length - 1]];
+  if (!a || !z || !fa || !fz || fa.start > z.end || fz.end < a.start || run.length + fresh.length > MAX_RUN)
+    return fresh;
+  return [...fresh.filter((b) => b.end <= a.start), ...run, ...fresh.filter((b) => b.start >= z.end)];
 }
 
 /** The index of the first bucket that ends after `ms` (buckets are in order and do not overlap). */

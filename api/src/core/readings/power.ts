@@ -43,6 +43,26 @@ export interface PowerChart {
   }[];
 }
 
+/**
+ * The chart's grid in Unix seconds: whole steps inside [from, to], aligned
+ * to the epoch. The chart is made of the grid alone: two requests with the
+ * same grid get the same answer.
+ */
+export function chartGrid(range: {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly stepSeconds: number;
+}): {
+  readonly start: number;
+  readonly end: number;
+} {
+  const step = range.stepSeconds;
+  return {
+    start: Math.ceil(range.fromMs / 1000 / step) * step,
+    end: Math.floor(range.toMs / 1000 / step) * step,
+  };
+}
+
 /** Where the chart reads its steps: a SeriesReader, or the chart cache (chart-cache.ts) in front of it. */
 export type PowerSource = Pick<SeriesReader, 'meanPower' | 'maxPower'>;
 
@@ -58,8 +78,7 @@ export async function powerChart(
   range: { readonly fromMs: number; readonly toMs: number; readonly stepSeconds: number },
 ): Promise<PowerChart> {
   const step = range.stepSeconds;
-  const start = Math.ceil(range.fromMs / 1000 / step) * step;
-  const end = Math.floor(range.toMs / 1000 / step) * step;
+  const { start, end } = chartGrid(range);
   const n = end < start ? 0 : (end - start) / step + 1;
   const timestamps: string[] = [];
   for (let i = 0; i < n; i++) timestamps.push(rfc3339((start + i * step) * 1000, hh.timeZone));
