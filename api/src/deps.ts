@@ -26,6 +26,8 @@ export interface AppDeps {
   /** Every node of a broker cluster devices are told about; absent: brokerPublicUrl alone. */
   readonly brokerPublicUrls?: readonly string[] | undefined;
   readonly brokerAdmin?: BrokerAdmin | undefined;
+  /** How long a device's replaced secret stays accepted after it rotated (s); absent: 24 h. */
+  readonly deviceSecretGraceS?: number | undefined;
   /** Per-household Grafana organisations; absent means NoGrafana (GRAFANA_URL unset). */
   readonly grafana?: GrafanaProvisioner | undefined;
   /** Compiled portal files (index.html, portal.js, ...) by name; absent in tests of the API alone. */

@@ -52,6 +52,7 @@ const deps: AppDeps = {
   logger,
   brokerPublicUrl: config.brokerPublicUrl,
   brokerPublicUrls: config.brokerPublicUrls,
+  deviceSecretGraceS: config.deviceSecretGraceHours * 3600,
   brokerAdmin:
     config.rabbitmqManagementUrl && config.rabbitmqAdminUser && config.rabbitmqAdminPassword
       ? new BrokerAdmin(config.rabbitmqManagementUrl, config.rabbitmqAdminUser, config.rabbitmqAdminPassword)

@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import { sameHash, sha256 } from '../auth/secrets.js';
 import { BrokerAuth, type Decision } from '../core/devices/broker-auth.js';
+import { forceRotation } from '../core/devices/credential-rotation.js';
 import { gatewayDevices } from '../core/devices/gateways.js';
 import { takeAlerts, type AlertmanagerAlert } from '../core/notifications/alert-intake.js';
 import { DEFAULT_PUBLIC_URL } from '../core/notifications/mailer.js';
@@ -77,6 +78,29 @@ export function buildInternalApp(deps: AppDeps, secret: string): Koa {
 
   router.get('/internal/gateways/:name/devices', async (ctx) => {
     ctx.body = { devices: await gatewayDevices(deps, String(ctx.params.name)) };
+  });
+
+  // An operator forces new device secrets for a household (docs/design.md, "Device credentials").
+  router.post('/internal/households/:id/device-credentials/rotate', async (ctx) => {
+    const body = (await readJson(ctx, 1024)) as { graceSeconds?: unknown };
+    const grace = body.graceSeconds ?? 0;
+    if (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0 || grace > 30 * 86_400)
+      throw new ApiError('validation_failed', 'graceSeconds must be a whole number of seconds, 0 to 30 days');
+    const r = await forceRotation(
+      {
+        store: deps.store,
+        now: () => deps.now?.() ?? new Date(),
+        broker: deps.brokerAdmin,
+        log: deps.logger,
+      },
+      String(ctx.params.id),
+      grace,
+    );
+    ctx.body = {
+      devices: r.devices,
+      validUntil: r.validUntil.toISOString(),
+      connectionsClosed: r.connectionsClosed,
+    };
   });
 
   router.post('/internal/alertmanager', async (ctx) => {

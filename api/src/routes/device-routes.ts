@@ -2,6 +2,13 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { param } from '../http/params.js';
 import { authOf, requireRole, requireUser } from '../auth/authenticate.js';
+import { deviceOfRequest, requireDevice } from '../auth/require-device.js';
+import { READING_BATCH_VERSION } from '@energy/lib/reading-batch';
+import {
+  credentialsExpireAt,
+  DEFAULT_SECRET_GRACE_S,
+  rotateOwnSecret,
+} from '../core/devices/credential-rotation.js';
 import { MAX_OFFLINE_GRACE_MINUTES, setDeviceAlerts } from '../core/devices/device-alerts.js';
 import { createDevice, type DeviceCreationDeps } from '../core/devices/device-credentials.js';
 import { deviceOf, listDevices, type LastSeen } from '../core/devices/device-list.js';
@@ -78,6 +85,31 @@ export function deviceRoutes(router: Router, deps: AppDeps): void {
     now: () => deps.now?.() ?? new Date(),
   };
   const lastSeen = lastSeenFrom(deps);
+
+  // The device itself (its broker login as HTTP Basic); before /devices/:id, which would take "self" as an id.
+  const device = requireDevice(deps);
+  router.get('/api/v1/devices/self', device, (ctx: Context) => {
+    const a = deviceOfRequest(ctx);
+    ctx.body = {
+      id: a.device.id,
+      householdId: a.device.householdId,
+      name: a.device.name,
+      credentials: { expiresAt: credentialsExpireAt(a)?.toISOString() ?? null },
+      protocol: { readingBatch: { maxVersion: READING_BATCH_VERSION } },
+    };
+  });
+
+  router.post('/api/v1/devices/self/credentials', device, async (ctx: Context) => {
+    const r = await rotateOwnSecret(
+      { ...d, graceS: deps.deviceSecretGraceS ?? DEFAULT_SECRET_GRACE_S },
+      deviceOfRequest(ctx),
+    );
+    ctx.status = 201;
+    ctx.body = {
+      broker: { username: r.username, password: r.password },
+      previousValidUntil: r.previousValidUntil?.toISOString() ?? null,
+    };
+  });
 
   router.post('/api/v1/devices', user, requireRole('member'), async (ctx: Context) => {
     const b = createBody(await readJson(ctx, 4096));

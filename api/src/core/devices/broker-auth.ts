@@ -2,6 +2,7 @@ import { READINGS_EXCHANGE, parseDeviceUsername } from '@energy/lib/defaults';
 import { isGatewayUsername } from '@energy/lib/fleet-manifest';
 import { sameHash, sha256 } from '../../auth/secrets.js';
 import type { DeviceStore } from '../../store/accounts-store.js';
+import { matchSecret } from './credential-rotation.js';
 
 /** What broker auth reads: devices and gateways, nothing else. */
 export type PrincipalStore = Pick<DeviceStore, 'device' | 'gateway'>;
@@ -17,7 +18,10 @@ export type Decision = 'allow' | 'deny';
  * no read, no other exchange.
  */
 export class BrokerAuth {
-  constructor(private readonly store: PrincipalStore) {}
+  constructor(
+    private readonly store: PrincipalStore,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   private async principalExists(username: string): Promise<boolean> {
     if (isGatewayUsername(username)) return (await this.store.gateway(username)) !== undefined;
@@ -34,7 +38,8 @@ export class BrokerAuth {
     const id = parseDeviceUsername(username);
     if (!id) return 'deny';
     const d = await this.store.device(id.householdId, id.deviceId);
-    return d && sameHash(d.secretHash, sha256(password)) ? 'allow' : 'deny';
+    // The previous secret too, until its deadline: a device that rotated may still log in with it.
+    return d && matchSecret(d, password, this.now()) !== undefined ? 'allow' : 'deny';
   }
 
   async vhost(username: string): Promise<Decision> {
