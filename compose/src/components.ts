@@ -10,6 +10,7 @@ import {
 } from '@energy/lib/services/index';
 import { ensureLocalCa, ensureServerCert, type LocalCa } from '@energy/lib/services/tls-ca';
 import { startAlertSink } from './alert-sink.js';
+import { importPendingDefinitions, PENDING_DEFINITIONS } from './backup/broker-definitions.js';
 import { startMailSink } from './mail-sink.js';
 import { renderAlertmanagerConfig } from './alertmanager-config.js';
 import { COLLECTOR_USER, ensureCollectorUser } from './broker-users.js';
@@ -43,6 +44,7 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
   const apiTls = c.production || c.apiTls;
   const apiUrl = `${apiTls ? 'https' : 'http'}://127.0.0.1:${c.apiPort}`;
 
+  let restoredDefinitions = false;
   const platform: Component[] = [
     {
       name: 'victoria-metrics',
@@ -85,6 +87,14 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
           },
         });
         try {
+          // After `npm run restore`: the backed-up vhosts, users, queues and policies, once.
+          if (
+            await importPendingDefinitions(
+              { managementUrl: rabbit.managementUrl, admin: rabbit.admin },
+              join(c.stateDir, 'rabbitmq', PENDING_DEFINITIONS),
+            )
+          )
+            restoredDefinitions = true;
           await ensureCollectorUser(
             { managementUrl: rabbit.managementUrl, admin: rabbit.admin },
             secrets.collectorPassword,
@@ -95,7 +105,7 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
         }
         ctx.rabbit = rabbit;
         return {
-          address: `${c.production ? '' : `${amqpHost}  `}${amqpsHost}  ${rabbit.managementUrl}`,
+          address: `${c.production ? '' : `${amqpHost}  `}${amqpsHost}  ${rabbit.managementUrl}${restoredDefinitions ? '  (definitions restored)' : ''}`,
           pid: rabbit.process.pid,
           stop: rabbit.stop,
           exited: rabbit.process.exited,
