@@ -152,7 +152,7 @@ try {
   const startMinute = Math.floor(Date.now() / 60_000) - 12 * 60;
   const fleet = new OwnConnectionsFleet({
     devices,
-    amqpUrl: deviceUrl,
+    amqpUrls: [deviceUrl],
     exchange: READINGS_EXCHANGE,
     seed: 14,
     log,
@@ -237,7 +237,7 @@ try {
   const tIdleMem = await memoryBreakdown(broker);
   const tuned = new OwnConnectionsFleet({
     devices,
-    amqpUrl: `${deviceUrl}?heartbeat=${TUNED_HEARTBEAT_S}`,
+    amqpUrls: [`${deviceUrl}?heartbeat=${TUNED_HEARTBEAT_S}`],
     exchange: READINGS_EXCHANGE,
     seed: 15,
     log,

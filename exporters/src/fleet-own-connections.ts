@@ -1,3 +1,5 @@
+import { backoffMs } from '@energy/lib/backoff';
+import { startIndexFor } from '@energy/lib/broker-urls';
 import { deviceUsername } from '@energy/lib/defaults';
 import type { Logger } from '@energy/lib/logger';
 import { encodeReadingBatch, type ReadingBatch } from '@energy/lib/reading-batch';
@@ -20,8 +22,10 @@ export interface OwnDevice {
 
 export interface OwnConnectionsOptions {
   readonly devices: readonly OwnDevice[];
-  /** The broker address without credentials (host, port, vhost, `?heartbeat=`). */
-  readonly amqpUrl: string;
+  /** The broker's addresses without credentials (host, port, vhost, `?heartbeat=`): one, or a cluster's nodes. */
+  readonly amqpUrls: readonly string[];
+  /** The CA that signed an amqps:// broker's certificate. */
+  readonly caFile?: string;
   readonly exchange: string;
   readonly seed: number;
   readonly log: Logger;
@@ -51,6 +55,8 @@ export interface DeviceState {
   lastConfirmAtMs: number;
   /** Publishes since the last confirmed one (stated on the next batch). */
   retries: number;
+  /** Refusals in a row (nacked, returned unroutable): the next attempt waits on the backoff. */
+  refusals: number;
   pumping: boolean;
   nextDueMs: number;
 }
@@ -90,7 +96,10 @@ export class OwnConnectionsFleet {
         ...(d.timeZone === undefined ? {} : { timeZone: d.timeZone }),
       });
       const publisher = new AmqpPublisher({
-        url: withCredentials(opts.amqpUrl, username, d.password),
+        url: opts.amqpUrls.map((u) => withCredentials(u, username, d.password)),
+        // Each device starts on the node its name hashes to: a fleet spreads over a cluster.
+        urlStart: startIndexFor(username, opts.amqpUrls.length),
+        ...(opts.caFile === undefined ? {} : { caFile: opts.caFile }),
         exchange: opts.exchange,
         log: opts.log,
         metrics: opts.metrics,
@@ -109,6 +118,7 @@ export class OwnConnectionsFleet {
         confirmed: 0,
         lastConfirmAtMs: 0,
         retries: 0,
+        refusals: 0,
         pumping: false,
         nextDueMs: this.startedMs + (n > 0 ? (i * opts.bootSpreadMs) / n : 0),
       });
@@ -171,9 +181,15 @@ export class OwnConnectionsFleet {
           dev.outbox.shift();
           dev.confirmed++;
           dev.retries = 0;
+          dev.refusals = 0;
           dev.lastConfirmAtMs = Date.now();
           this.opts.metrics.published.inc();
-        } else if (outcome !== 'not-connected') dev.retries++;
+        } else if (outcome === 'nacked' || outcome === 'unroutable') {
+          // The broker is up but refused it (no queue bound, a resource limit): kept, retried later, not flooded.
+          dev.retries++;
+          const hold = backoffMs(dev.refusals++, { initialMs: 1000, maxMs: 60_000 });
+          await new Promise((r) => setTimeout(r, hold));
+        } else if (outcome === 'connection-lost') dev.retries++;
       }
     } finally {
       dev.pumping = false;

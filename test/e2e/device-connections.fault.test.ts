@@ -102,7 +102,7 @@ test(`${DEVICES} devices on their own connections: the broker restarts, all publ
   let broker: RabbitMQHandle | undefined = await startRabbitMQ(opts);
   const fleet = new OwnConnectionsFleet({
     devices,
-    amqpUrl: `amqp://127.0.0.1:${opts.amqpPort}/`,
+    amqpUrls: [`amqp://127.0.0.1:${opts.amqpPort}/`],
     exchange: READINGS_EXCHANGE,
     seed: 14,
     log: createLogger('fault-fleet', 'fatal'),
