@@ -11,7 +11,7 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-PACKAGES=(victoria-metrics rabbitmq-server prometheus-alertmanager prometheus chromium protobuf-compiler amqp-tools)
+PACKAGES=(victoria-metrics rabbitmq-server prometheus-alertmanager prometheus chromium protobuf-compiler amqp-tools openssl curl)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
