@@ -22,9 +22,12 @@ test('the seed is idempotent: demo password reset, data and gateway password kep
   const onDisk = JSON.parse(readFileSync(join(dir, 'fleet.json'), 'utf8')) as FleetManifest;
   assert.deepEqual(onDisk, second);
   assert.deepEqual(
-    onDisk.households.map((h) => [h.householdId, h.devices]),
-    [1, 2, 3].map((i) => [`hh000${i}`, [{ deviceId: 'pi1', sockets: 30 }]]),
+    onDisk.households.map((h) => [h.householdId, h.devices.map((d) => ({ ...d, password: undefined }))]),
+    [1, 2, 3].map((i) => [`hh000${i}`, [{ deviceId: 'pi1', sockets: 30, password: undefined }]]),
   );
+  // Every device has a broker password of its own (the fleet's per-device mode), distinct.
+  const passwords = onDisk.households.map((h) => h.devices[0]?.password ?? '');
+  assert.equal(new Set(passwords.filter((p) => p.length >= 20)).size, 3);
   assert.equal(new Set(onDisk.households.map((h) => h.timeZone)).size, 3);
 
   const deps = { ...testDeps(), store };
@@ -52,5 +55,11 @@ test('the seed is idempotent: demo password reset, data and gateway password kep
   assert.equal(await auth.topic('gw-fleet', 'energy.readings', 'write', 'hh0002.pi1'), 'allow');
   assert.equal(await auth.topic('gw-fleet', 'energy.readings', 'write', 'hh0004.pi1'), 'deny');
   assert.equal((await store.gateway('gw-fleet'))?.passwordHash, sha256(first.gateway.password));
+  // Each device logs in as itself with its own password, and publishes with its own key only.
+  const own = first.households[1]?.devices[0]?.password ?? '';
+  assert.equal(await auth.user('hh0002.pi1', own), 'allow');
+  assert.equal(await auth.user('hh0003.pi1', own), 'deny');
+  assert.equal(await auth.topic('hh0002.pi1', 'energy.readings', 'write', 'hh0002.pi1'), 'allow');
+  assert.equal(await auth.topic('hh0002.pi1', 'energy.readings', 'write', 'hh0003.pi1'), 'deny');
   await store.close();
 });

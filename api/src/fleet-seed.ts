@@ -1,8 +1,9 @@
 /**
  * Seeds the demo: demo@example.com owning household 1, FLEET_HOUSEHOLDS
  * households in all (each its own owner, varied zones and currencies, one Pi
- * with 30 named sockets), the gateway principal `gw-fleet` carrying all their
- * devices, and $STATE_DIR/fleet.json for the exporter's fleet mode.
+ * with 30 named sockets and its own broker password), the gateway principal
+ * `gw-fleet` carrying all their devices, and $STATE_DIR/fleet.json for the
+ * exporter's fleet mode (as the gateway, or each device as itself).
  * Idempotent: a rerun keeps data, resets the demo password, and reuses the
  * gateway password.
  */
@@ -84,21 +85,26 @@ export async function seed(store: AccountsStore, o: SeedOptions): Promise<FleetM
       });
       await store.updateHousehold(id, { tariff: tariffFor(i, price) });
     }
+    // The device's own broker password, for the fleet's per-device mode; kept across reruns.
+    const kept = previous?.households.find((h) => h.householdId === id)?.devices[0]?.password;
+    const password = kept ?? newSecret();
     if (!(await store.device(id, DEVICE_ID))) {
       await store.createDevice({
         id: DEVICE_ID,
         householdId: id,
         name: 'Raspberry Pi',
-        // The fleet publishes as the gateway; the device's own secret is never used.
-        secretHash: sha256(newSecret()),
+        secretHash: sha256(password),
         sockets: SIMULATED_SOCKET_NAMES.map((name, socket) => ({ socket, name, role: 'socket' as const })),
         createdAt: new Date(),
       });
+    } else if (kept === undefined) {
+      // Seeded before devices had passwords in the manifest: give it one now.
+      await store.setDeviceSecretHash(id, DEVICE_ID, sha256(password));
     }
     households.push({
       householdId: id,
       timeZone,
-      devices: [{ deviceId: DEVICE_ID, sockets: SIMULATED_SOCKET_NAMES.length }],
+      devices: [{ deviceId: DEVICE_ID, sockets: SIMULATED_SOCKET_NAMES.length, password }],
     });
   }
   const demo = await store.userByEmail(DEMO_EMAIL);

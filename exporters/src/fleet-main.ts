@@ -5,6 +5,7 @@ import { DEFAULT_PORTS, READINGS_EXCHANGE } from '@energy/lib/defaults';
 import type { FleetManifest } from '@energy/lib/fleet-manifest';
 import { createLogger } from '@energy/lib/logger';
 import { startOpsHttpServer } from '@energy/lib/ops-http-server';
+import { runOwnConnectionsFleet } from './fleet-own-main.js';
 import { FleetRunner } from './fleet-runner.js';
 import { createExporterMetrics } from './metrics.js';
 import { AmqpPublisher } from './publisher.js';
@@ -23,7 +24,15 @@ const config = loadConfigOrExit({
   maxInFlight: ['FLEET_MAX_IN_FLIGHT', field.int(1000, 1, 100_000)],
   retryLimit: ['FLEET_RETRY_LIMIT', field.int(200_000, 1, 10_000_000)],
   traceSampleRatio: ['EXPORTER_TRACE_SAMPLE_RATIO', field.number(0.01, 0, 1)],
+  // gateway: a few connections carry every device (load); devices: one connection and login per device.
+  mode: ['FLEET_MODE', field.string('gateway')],
+  minuteEveryMs: ['FLEET_MINUTE_EVERY_MS', field.int(60_000, 100, 3_600_000)],
+  bootSpreadMs: ['FLEET_BOOT_SPREAD_MS', field.int(60_000, 0, 3_600_000)],
 });
+if (config.mode !== 'gateway' && config.mode !== 'devices') {
+  process.stderr.write(`FLEET_MODE=${config.mode}: expected gateway or devices\n`);
+  process.exit(1);
+}
 
 const log = createLogger('energy-fleet');
 let manifest: FleetManifest;
@@ -39,6 +48,28 @@ try {
 }
 
 const metrics = createExporterMetrics();
+if (config.mode === 'devices') {
+  try {
+    await runOwnConnectionsFleet(
+      {
+        amqpUrls: brokerUrls(config.amqpUrls, config.amqpUrl),
+        ...(config.amqpCaFile ? { amqpCaFile: config.amqpCaFile } : {}),
+        seed: config.seed,
+        metricsPort: config.metricsPort,
+        backfillHours: config.backfillHours,
+        minuteEveryMs: config.minuteEveryMs,
+        bootSpreadMs: config.bootSpreadMs,
+      },
+      manifest,
+      log,
+      metrics,
+    );
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+  process.exit(0);
+}
 const urls = brokerUrls(config.amqpUrls, config.amqpUrl).map((u) =>
   withCredentials(u, manifest.gateway.username, manifest.gateway.password),
 );

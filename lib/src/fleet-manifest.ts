@@ -1,7 +1,8 @@
 /**
  * The simulated fleet as the API seeded it: written by the API's seed
  * command, read by the exporter's fleet mode. The fleet publishes for every
- * listed device as the gateway principal.
+ * listed device as the gateway principal, or (FLEET_MODE=devices) as each
+ * device itself with the device's own broker password.
  */
 export interface FleetManifest {
   readonly gateway: { readonly username: string; readonly password: string };
@@ -11,7 +12,12 @@ export interface FleetManifest {
 export interface FleetHousehold {
   readonly householdId: string;
   readonly timeZone: string;
-  readonly devices: readonly { readonly deviceId: string; readonly sockets: number }[];
+  readonly devices: readonly {
+    readonly deviceId: string;
+    readonly sockets: number;
+    /** The device's own broker password (its hash is in the API's store), as pairing hands a Pi. */
+    readonly password?: string;
+  }[];
 }
 
 /** Gateway principals carry no dot, so they can never be taken for `<household>.<device>`. */
