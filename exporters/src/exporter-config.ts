@@ -69,6 +69,12 @@ export interface ExporterConfig {
   readonly simClockSpeed: number;
   /** When the wall clock may stamp readings (clock-sanity.ts): auto, wait or trust. */
   readonly clockCheck: ClockCheckMode;
+  /** The API (ENERGY_API_URL): protocol and login checks, password rotation; unset: none. */
+  readonly apiUrl: string | undefined;
+  /** Rotate the broker password every this many days (0: only when the API says so). */
+  readonly rotateDays: number;
+  /** When the password was last rotated (Unix s), kept in the config file by the rotation. */
+  readonly passwordRotatedAt: number;
   readonly meters: readonly MeterConfig[];
 }
 
@@ -88,6 +94,9 @@ const spec = {
   simClockStart: ['SIM_CLOCK_START', field.number(0, 0)],
   simClockSpeed: ['SIM_CLOCK_SPEED', field.number(1, 1, 100_000)],
   clockCheck: ['EXPORTER_CLOCK_CHECK', clockCheckMode('auto')],
+  apiUrl: ['ENERGY_API_URL', field.optionalString()],
+  rotateDays: ['EXPORTER_ROTATE_DAYS', field.number(30, 0, 3650)],
+  passwordRotatedAt: ['AMQP_PASSWORD_ROTATED_AT', field.number(0, 0)],
   meters: ['METERS', field.string('[{"type":"simulator"}]')],
 } as const satisfies Record<string, readonly [string, Field<unknown>]>;
 

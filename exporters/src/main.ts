@@ -5,6 +5,7 @@ import { createLogger } from '@energy/lib/logger';
 import { startOpsHttpServer } from '@energy/lib/ops-http-server';
 import { withCredentials } from './amqp-url.js';
 import { fastClock, realClock } from './clock.js';
+import { CredentialRotator, writePasswordToConfig } from './credential-rotator.js';
 import { ClockSanity } from './clock-sanity.js';
 import { systemClockSource } from './clock-source.js';
 import { readExporterConfig, type ExporterConfig } from './exporter-config.js';
@@ -94,6 +95,25 @@ const server = await startOpsHttpServer({
 });
 publisher.start();
 pump.start();
+// The password is rotated only where it can be saved: in the config file, not given in the environment.
+const configFile = process.env.EXPORTER_CONFIG;
+const rotator =
+  config.apiUrl === undefined
+    ? undefined
+    : new CredentialRotator({
+        apiUrl: config.apiUrl,
+        username: config.username,
+        password: config.password,
+        rotateEveryS: config.rotateDays * 86_400,
+        rotatedAtS: config.passwordRotatedAt,
+        ...(configFile && !process.env.AMQP_PASSWORD
+          ? { persist: (pw: string, at: number) => writePasswordToConfig(configFile, pw, at) }
+          : {}),
+        use: (pw) => publisher.useCredentials(config.username, pw),
+        metrics,
+        log,
+      });
+rotator?.start(3600);
 log.info(
   {
     bootId: exporter.aggregator.bootId,
@@ -110,6 +130,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   log.info({ signal }, 'exporter stopping');
   exporter.stop();
+  rotator?.stop();
   await pump.drained(2000);
   await pump.stop();
   await publisher.close();

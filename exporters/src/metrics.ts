@@ -102,6 +102,38 @@ export function createExporterMetrics(registry = new Registry()) {
       help: 'Minutes closed on the monotonic clock, waiting for the wall clock to be known.',
       registers: r,
     }),
+    credentialsValid: new Gauge({
+      name: 'exporter_credentials_valid',
+      help: '1 while the API accepts this device login, 0 once it refuses it (revoked or expired: pair again).',
+      registers: r,
+    }),
+    rotations: new Counter({
+      name: 'exporter_credential_rotations_total',
+      help: 'Broker password rotations, by reason (scheduled, expiring: an operator forced one).',
+      labelNames: ['reason'],
+      registers: r,
+    }),
+    apiChecks: new Counter({
+      name: 'exporter_api_checks_total',
+      help: 'Looks at GET /api/v1/devices/self, by outcome (ok, refused, error).',
+      labelNames: ['outcome'],
+      registers: r,
+    }),
+    batchVersionNeeded: new Gauge({
+      name: 'exporter_reading_batch_version_needed',
+      help: 'The ReadingBatch version this exporter batches need.',
+      registers: r,
+    }),
+    platformBatchVersion: new Gauge({
+      name: 'exporter_platform_reading_batch_version',
+      help: 'The newest ReadingBatch version the platform takes, as the API last said.',
+      registers: r,
+    }),
+    batchVersionSupported: new Gauge({
+      name: 'exporter_reading_batch_supported',
+      help: '1 when the platform takes this exporter batches, 0 when they would be dead-lettered as unsupported_version.',
+      registers: r,
+    }),
     fleetBackfillLag: new Gauge({
       name: 'exporter_fleet_backfill_lag_seconds',
       help: 'How far the fleet backfill is behind now (0 when caught up).',

@@ -69,7 +69,7 @@ export class AmqpPublisher {
   private readonly name: string;
   private readonly maxInFlight: number;
   private readonly traceSampleRatio: number;
-  private readonly addresses: BrokerAddressRing;
+  private addresses: BrokerAddressRing;
   /** Message ids the broker returned (basic.return) on this channel, awaiting their confirm. */
   private returned = new Map<string, number>();
 
@@ -277,6 +277,23 @@ export class AmqpPublisher {
     if (n <= 1) this.returned.delete(messageId);
     else this.returned.set(messageId, n - 1);
     return true;
+  }
+
+  /**
+   * Logs in with new credentials from now on (a rotated password): the open
+   * connection is closed so the next one uses them; its unconfirmed
+   * publishes come back as connection-lost and go out again.
+   */
+  useCredentials(username: string, password: string): void {
+    const urls = this.addresses.urls.map((u) => {
+      const x = new URL(u);
+      x.username = encodeURIComponent(username);
+      x.password = encodeURIComponent(password);
+      return x.toString();
+    });
+    this.addresses = new BrokerAddressRing(urls, this.addresses.urls.indexOf(this.addresses.current));
+    const conn = this.conn;
+    if (conn) this.lost(conn);
   }
 
   async close(): Promise<void> {
