@@ -15,7 +15,7 @@ export interface RotatorOptions {
   readonly password: string;
   /** Rotate on our own after this many seconds since the last rotation; 0: only when the API says the login expires. */
   readonly rotateEveryS: number;
-  /** When the password was last rotated (Unix s; 0: unknown, counted from the start). */
+  /** When the password was last rotated (Unix s; 0: never, so a schedule rotates at the first look). */
   readonly rotatedAtS: number;
   /**
    * Saves the new password durably before it is used: a crash right after
@@ -40,12 +40,13 @@ export class CredentialRotator {
   private password: string;
   private rotatedAtS: number;
   private timer: NodeJS.Timeout | undefined;
+  private warnedNoPersist = false;
   private readonly nowS: () => number;
 
   constructor(private readonly o: RotatorOptions) {
     this.password = o.password;
     this.nowS = o.nowS ?? ((): number => Date.now() / 1000);
-    this.rotatedAtS = o.rotatedAtS > 0 ? o.rotatedAtS : this.nowS();
+    this.rotatedAtS = o.rotatedAtS;
     o.metrics.batchVersionNeeded.set(BATCH_VERSION_NEEDED);
   }
 
@@ -88,7 +89,9 @@ export class CredentialRotator {
   private async rotate(why: 'expiring' | 'scheduled'): Promise<void> {
     const { persist, log, metrics } = this.o;
     if (!persist) {
-      log.warn({ why }, 'the password is due for rotation but comes from the environment: rotate it there');
+      if (!this.warnedNoPersist)
+        log.warn({ why }, 'the password is due for rotation but comes from the environment: rotate it there');
+      this.warnedNoPersist = true;
       return;
     }
     const next = await rotatePassword(this.login());
