@@ -20,7 +20,9 @@ import { readingRoutes } from './routes/reading-routes.js';
  * `buildApp(deps).callback()` through supertest.
  */
 export function buildApp(deps: AppDeps): Koa {
-  const app = new Koa({ proxy: false });
+  // Behind the cluster's proxy only (TRUST_PROXY): the client address is the last X-Forwarded-For
+  // entry, the one the proxy appended — earlier entries come from the client and prove nothing.
+  const app = new Koa({ proxy: deps.trustProxy === true, maxIpsCount: 1 });
   const router = new Router();
 
   app.use(traceRequests());

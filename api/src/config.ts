@@ -38,6 +38,8 @@ export interface ApiConfig {
   readonly smtpFrom: string;
   /** The portal's address as people reach it: the base of every link in a mail. */
   readonly publicUrl: string;
+  /** Only when every request comes through our reverse proxy: else anyone could name their own address. */
+  readonly trustProxy: boolean;
 }
 
 export const CONFIG_SPEC: Spec<ApiConfig> = {
@@ -66,6 +68,7 @@ export const CONFIG_SPEC: Spec<ApiConfig> = {
   smtpUrl: ['SMTP_URL', field.optionalString()],
   smtpFrom: ['SMTP_FROM', field.string('Energymonitor <energymonitor@localhost>')],
   publicUrl: ['PUBLIC_URL', field.url(`http://127.0.0.1:${DEFAULT_PORTS.api}`)],
+  trustProxy: ['TRUST_PROXY', field.bool(false)],
 };
 
 /** An optional URL: unset or empty is undefined, anything else must parse. */

@@ -37,6 +37,8 @@ export interface AppDeps {
   readonly mailer?: Mailer | undefined;
   /** The portal's address as people reach it, without a trailing slash: the base of links in mails. */
   readonly publicUrl?: string | undefined;
+  /** Behind a reverse proxy (TRUST_PROXY): client addresses (the login throttle's) from X-Forwarded-For. */
+  readonly trustProxy?: boolean | undefined;
 }
 
 /** The authenticated caller a route sees (core/accounts/callers.ts resolves it). */

@@ -65,6 +65,7 @@ const deps: AppDeps = {
   }),
   mailer: mailerFrom(),
   publicUrl: config.publicUrl.replace(/\/+$/, ''),
+  trustProxy: config.trustProxy,
 };
 
 const api = createApiServer(handler(buildApp(deps)), apiTls);
