@@ -14,7 +14,7 @@ if (!code) {
 }
 try {
   const p = await fetchPairing(api, code);
-  writeCredentials(configPath, p);
+  writeCredentials(configPath, p, api);
   process.stdout.write(`paired as ${p.broker.username} (${p.name}); credentials written to ${configPath}\n`);
 } catch (err) {
   process.stderr.write(`pairing failed: ${err instanceof Error ? err.message : String(err)}\n`);

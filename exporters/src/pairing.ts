@@ -58,7 +58,7 @@ export async function fetchPairing(
 }
 
 /** Writes the credentials into the config file, keeping its other settings; readable by the owner only. */
-export function writeCredentials(configPath: string, p: PairingResponse): void {
+export function writeCredentials(configPath: string, p: PairingResponse, apiUrl?: string): void {
   let existing: Record<string, unknown> = {};
   try {
     existing = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
@@ -72,6 +72,9 @@ export function writeCredentials(configPath: string, p: PairingResponse): void {
     AMQP_URLS: (p.broker.urls ?? []).filter((u) => typeof u === 'string').join(','),
     AMQP_USERNAME: p.broker.username,
     AMQP_PASSWORD: p.broker.password,
+    // A fresh password: a rotation schedule counts from now; the API it came from is where it rotates.
+    AMQP_PASSWORD_ROTATED_AT: Math.floor(Date.now() / 1000),
+    ...(apiUrl ? { ENERGY_API_URL: apiUrl } : {}),
     DEVICE_ID: p.id,
     DEVICE_NAME: p.name,
   };
