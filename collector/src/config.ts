@@ -23,6 +23,8 @@ export interface CollectorConfig {
   readonly flushIntervalMs: number;
   readonly maxWritesInFlight: number;
   readonly deliveryLimit: number;
+  /** Replicas per quorum queue on a cluster (3), leaders balanced over the nodes; 0: broker default. */
+  readonly quorumReplicas: number;
   readonly maxAgeDays: number;
 }
 
@@ -43,5 +45,6 @@ export const COLLECTOR_CONFIG: Spec<CollectorConfig> = {
   flushIntervalMs: ['COLLECTOR_FLUSH_MS', field.int(1000, 10, 60_000)],
   maxWritesInFlight: ['COLLECTOR_WRITES_IN_FLIGHT', field.int(4, 1, 64)],
   deliveryLimit: ['COLLECTOR_DELIVERY_LIMIT', field.int(20, 1, 1000)],
+  quorumReplicas: ['COLLECTOR_QUORUM_REPLICAS', field.int(0, 0, 9)],
   maxAgeDays: ['COLLECTOR_MAX_AGE_DAYS', field.int(30, 1, 3650)],
 };

@@ -30,7 +30,12 @@ const collector = new AmqpConsumer({
   // Collectors of different shards start on different nodes.
   amqpUrlStart: startIndexFor(config.consumeQueues ?? config.queue, amqpUrls.length),
   ...(config.amqpCaFile ? { amqpCaFile: config.amqpCaFile } : {}),
-  topology: { queue: config.queue, shards: config.shards, deliveryLimit: config.deliveryLimit },
+  topology: {
+    queue: config.queue,
+    shards: config.shards,
+    deliveryLimit: config.deliveryLimit,
+    quorumReplicas: config.quorumReplicas,
+  },
   ...(config.consumeQueues ? { consumeQueues: config.consumeQueues.split(',').map((q) => q.trim()) } : {}),
   prefetch: config.prefetch,
   batchMessages: config.batchMessages,

@@ -13,6 +13,12 @@ export interface TopologyOptions {
   readonly shards: number;
   /** Deliveries after which the broker itself dead-letters a message that keeps failing. */
   readonly deliveryLimit: number;
+  /**
+   * On a cluster: replicas per quorum queue (3 survives one node) and the
+   * leader on the node with the fewest leaders, so the shards' leaders
+   * spread over the nodes. 0 or absent: the broker's defaults (one node).
+   */
+  readonly quorumReplicas?: number;
 }
 
 export function shardQueueNames(o: TopologyOptions): string[] {
@@ -37,6 +43,9 @@ export async function assertTopology(ch: Channel, o: TopologyOptions): Promise<s
     // Quorum queues dead-letter at most once unless both of these are set (FACTS.md).
     'x-dead-letter-strategy': 'at-least-once',
     'x-overflow': 'reject-publish',
+    ...(o.quorumReplicas
+      ? { 'x-quorum-initial-group-size': o.quorumReplicas, 'x-queue-leader-locator': 'balanced' }
+      : {}),
   };
   const queues = shardQueueNames(o);
   let source = READINGS_EXCHANGE;
