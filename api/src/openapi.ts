@@ -15,9 +15,15 @@ const DESCRIBED: Record<string, string> = {
     "{unread, notifications:[{id, device, alertname, status, summary, startsAt, receivedAt, read}]}: the latest 100, newest first; read and unread are the caller's own (another member's reading changes nothing), unread counts all of the household's notifications the caller has not read.",
   'POST /api/v1/notifications/read':
     "Body {ids?: string[]} (at most 100): marks those notifications read for the caller only, every one of the household's when ids is absent; ids of no notification are ignored. 204.",
+  'GET /api/v1/devices/self':
+    'The device itself, authenticated with its broker login as HTTP Basic (`<household>.<device>` and its password): {id, householdId, name, credentials: {expiresAt}, protocol: {readingBatch: {maxVersion}}}. expiresAt is null while the password is the current one; set, the password is a replaced one that stops then and the device must rotate (POST …/self/credentials) before. maxVersion: the newest ReadingBatch version the platform stores (a batch whose min_collector_version is higher is dead-lettered as unsupported_version). 401 invalid_credentials: revoked or expired, pair again.',
+  'POST /api/v1/devices/self/credentials':
+    "Rotates the device's broker password (HTTP Basic with its current one, or a replaced one before its deadline). 201 {broker: {username, password}, previousValidUntil}: the password used stays accepted until previousValidUntil (DEVICE_SECRET_GRACE_HOURS, 24 h, after a rotation with the current password; a replaced one keeps its own deadline). Save the new one before using it. 409 conflict: rotated meanwhile, authenticate again.",
   'PUT /api/v1/household/tariff':
     "Body {periods, currency?}: the tariff, and optionally the household's currency (ISO 4217, three upper-case letters the runtime knows; only an owner may change it, 403 forbidden otherwise). Answers {currency, tariff}.",
 };
+/** Paths a Pi calls with its broker login (HTTP Basic) instead of a user's bearer token. */
+const DEVICE_LOGIN = new Set(['/api/v1/devices/self', '/api/v1/devices/self/credentials']);
 const CACHING =
   ' Readings answers carry a weak ETag (If-None-Match → 304) and private Cache-Control: max-age=300 once every device of the household is complete past the range, no-cache before.';
 
@@ -38,6 +44,7 @@ export function openApiDocument(router: Router): unknown {
       }));
       entry[m.toLowerCase()] = {
         ...(params.length ? { parameters: params } : {}),
+        ...(DEVICE_LOGIN.has(path) ? { security: [{ deviceLogin: [] }] } : {}),
         responses: {
           default: {
             description: path.startsWith('/api/v1/readings/')
@@ -51,7 +58,16 @@ export function openApiDocument(router: Router): unknown {
   return {
     openapi: '3.1.0',
     info: { title: 'Energymonitor API', version: '1' },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        deviceLogin: {
+          type: 'http',
+          scheme: 'basic',
+          description: 'A device: its broker username and password',
+        },
+      },
+    },
     security: [{ bearer: [] }],
     paths,
   };
