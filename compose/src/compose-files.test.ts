@@ -119,3 +119,32 @@ test('the cluster collectors consume every shard queue exactly once', () => {
     Array.from({ length: shards }, (_, i) => `energy.readings.q.${i}`).sort(),
   );
 });
+
+test('the cluster: three broker nodes every client knows, and each VictoriaMetrics path where the cluster serves it', () => {
+  const c = load('docker-compose.cluster.yml') as unknown as {
+    services: Record<string, { environment?: Record<string, string> }>;
+  };
+  const env = (name: string): Record<string, string> => c.services[name]?.environment ?? {};
+  const nodes = Object.keys(c.services).filter((n) => /^rabbitmq-\d$/.test(n));
+  assert.equal(nodes.length, 3);
+  const amqps = nodes.map((n) => env(n).AMQPS_PORT);
+  assert.equal(new Set(amqps).size, 3, 'each node its own AMQPS port');
+  assert.equal(new Set(nodes.map((n) => env(n).RABBITMQ_NODENAME)).size, 3);
+  const collectors = Object.keys(c.services).filter((n) => n.startsWith('collector-'));
+  for (const name of collectors) {
+    const urls = (env(name).AMQP_URLS ?? '').split(',').map((u) => u.trim());
+    assert.deepEqual(
+      urls.map((u) => u.replace(/^.*:(\d+)\/%2F$/, '$1')),
+      amqps,
+      `${name} knows every node`,
+    );
+    assert.match(env(name).VM_URL ?? '', /:8480\/insert\/0\/prometheus$/, `${name} writes to vminsert`);
+  }
+  for (const name of ['api-1', 'api-2']) {
+    assert.match(env(name).VM_URL ?? '', /:8481\/select\/0\/prometheus$/);
+    assert.match(env(name).VM_DELETE_URL ?? '', /:8481\/delete\/0\/prometheus$/);
+    assert.equal(env(name).TRUST_PROXY, 'true');
+    assert.match(env(name).MONGODB_URI ?? '', /replicaSet=rs0/);
+    assert.equal((env(name).BROKER_PUBLIC_URLS ?? '').split(',').length, 3);
+  }
+});
