@@ -39,6 +39,8 @@ export interface EpochStretch {
   readonly firstJoules: number[];
   /** Distinct reading timestamps (minutes stored). */
   readonly minutes: number;
+  /** The longest time between two stored readings, seconds. */
+  readonly longestGapS: number;
 }
 
 /**
@@ -84,7 +86,11 @@ export async function epochStretches(
   }
   return stretches
     .filter((st) => Number.isFinite(st.fromS))
-    .map(({ stamps, ...st }) => ({ ...st, minutes: stamps.size }));
+    .map(({ stamps, ...st }) => {
+      const sorted = [...stamps].sort((a, b) => a - b);
+      const longestGapS = sorted.reduce((g, ms, i) => Math.max(g, (ms - (sorted[i - 1] ?? ms)) / 1000), 0);
+      return { ...st, minutes: stamps.size, longestGapS };
+    });
 }
 
 /** Waits until a household's sample count stops growing (three unchanged looks a second apart). */
