@@ -30,6 +30,8 @@ interface PanelSpec {
   readonly timeFrom?: string;
   readonly decimals?: number;
   readonly stack?: boolean;
+  /** Points across the panel (Grafana's step = range / this, rounded): fewer than its width in pixels. */
+  readonly maxDataPoints?: number;
 }
 
 interface DashboardSpec {
@@ -65,6 +67,7 @@ function panel(spec: PanelSpec, id: number, x: number, y: number): Record<string
     datasource: DATASOURCE,
     gridPos: { x, y, w: spec.w, h: spec.h },
     ...(spec.timeFrom ? { timeFrom: spec.timeFrom } : {}),
+    ...(spec.maxDataPoints ? { maxDataPoints: spec.maxDataPoints } : {}),
     targets: spec.targets.map((t, i) => ({
       refId: String.fromCharCode(65 + i),
       datasource: DATASOURCE,
@@ -199,7 +202,17 @@ const household: DashboardSpec = {
       w: 24,
       h: 9,
       stack: true,
-      targets: [{ expr: `sum by (${BY_SOCKET}) (${POWER_SERIES})`, legend: SOCKET_LEGEND }],
+      // About 300 points (a day at 5 min, as the portal's chart), each the step's mean power, not
+      // one sample per step: at its width in pixels Grafana asked thousands of steps × every socket
+      // on each refresh. Never finer than the devices' minute.
+      maxDataPoints: 300,
+      targets: [
+        {
+          expr: `sum by (${BY_SOCKET}) (avg_over_time(${POWER_SERIES}[$__interval]))`,
+          legend: SOCKET_LEGEND,
+          interval: '1m',
+        },
+      ],
     },
     {
       title: 'Energy today',

@@ -29,14 +29,25 @@ export class AnswerCache {
     this.lru = new ByteLru(maxBytes, observer);
   }
 
+  /** The kept answer for `key` if it stands at `nowMs`. */
+  get(key: string, nowMs: number): KeptAnswer | undefined {
+    const hit = this.lru.get(key);
+    return hit && nowMs < hit.standsUntilMs ? hit : undefined;
+  }
+
+  /** Keeps an answer, unless it stands no longer. */
+  keep(key: string, kept: KeptAnswer, nowMs: number): void {
+    if (kept.standsUntilMs > nowMs) this.lru.set(key, kept, kept.answer.bytes + key.length * 2);
+  }
+
   /** The kept answer for `key` if it stands at `nowMs`, else the one `build` makes (kept unless it stands no longer). */
   async answer(key: string, nowMs: number, build: () => Promise<KeptAnswer>): Promise<KeptAnswer> {
-    const hit = this.lru.get(key);
-    if (hit && nowMs < hit.standsUntilMs) return hit;
+    const hit = this.get(key, nowMs);
+    if (hit) return hit;
     const pending = this.building.get(key);
     if (pending) return pending;
     const p = build().then((kept) => {
-      if (kept.standsUntilMs > nowMs) this.lru.set(key, kept, kept.answer.bytes + key.length * 2);
+      this.keep(key, kept, nowMs);
       return kept;
     });
     this.building.set(key, p);

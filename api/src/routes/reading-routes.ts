@@ -3,22 +3,18 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Bucket } from '@energy/lib/local-time';
 import { authOf, requireUser } from '../auth/authenticate.js';
-import type { CacheObserver } from '../core/readings/byte-lru.js';
 import { deviceGeneration, EnergyCache } from '../core/readings/energy-cache.js';
 import { energyBuckets, energyCsv, energyExtent, energyView } from '../core/readings/energy.js';
 import { ChartCache } from '../core/readings/chart-cache.js';
-import { CompletenessCache } from '../core/readings/completeness-cache.js';
-import { LiveCache } from '../core/readings/live-cache.js';
-import { LIVE_WINDOW_MS, liveView } from '../core/readings/live.js';
+import { liveView } from '../core/readings/live.js';
 import { chartGrid, defaultStepSeconds, powerChart, stepProblem } from '../core/readings/power.js';
 import { socketNames, type SocketNames } from '../core/readings/sockets.js';
 import { standbyView } from '../core/readings/standby.js';
 import type { AppDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { AnswerCache } from '../http/answer-cache.js';
 import { Answer, sendAnswer } from '../http/cached-answer.js';
+import { cacheObserver, readCaches } from '../http/read-caches.js';
 import { parseRange } from '../http/time-params.js';
-import type { ApiMetrics } from '../metrics.js';
 import type { Device, Household } from '../store/accounts-store.js';
 
 const DAY = 86_400_000;
@@ -67,17 +63,6 @@ function householdState(hh: Household, devices: readonly Device[]): string {
   return createHash('sha1').update(s).digest('base64url');
 }
 
-/** A cache's look-ups and size as metrics, labelled with its name. */
-function observer(metrics: ApiMetrics, cache: string): CacheObserver {
-  return {
-    lookup: (result) => metrics.readCacheLookups.inc({ cache, result }),
-    size: (entries, bytes) => {
-      metrics.readCacheEntries.set({ cache }, entries);
-      metrics.readCacheBytes.set({ cache }, bytes);
-    },
-  };
-}
-
 /** A range ending this close to now is not asked about finality: its last minute is still on its way. */
 const RECENT_MS = 60_000;
 
@@ -92,16 +77,11 @@ function bucketParam(q: Context['query']): Bucket {
 export function readingRoutes(router: Router, deps: AppDeps): void {
   const user = requireUser(deps);
   const nowMs = (): number => (deps.now?.() ?? new Date()).getTime();
-  const energyCache = new EnergyCache(undefined, observer(deps.metrics, 'energy'));
-  const chartCache = new ChartCache(undefined, observer(deps.metrics, 'chart'));
-  const liveCache = new LiveCache(undefined, observer(deps.metrics, 'live'));
-  const answers = new AnswerCache(undefined, observer(deps.metrics, 'answers'));
-  const completeness = new CompletenessCache(deps.series, nowMs);
+  const energyCache = new EnergyCache(undefined, cacheObserver(deps.metrics, 'energy'));
+  const chartCache = new ChartCache(undefined, cacheObserver(deps.metrics, 'chart'));
+  const { answers, completeness, latest } = readCaches(deps);
   const householdCompleteUntil = (hh: Household, devices: Device[], generation: string) =>
     completeness.until(hh.id, devices, generation);
-  /** The household's latest readings and until when they stand (its next device-minute). */
-  const latest = (household: string, now: number) =>
-    liveCache.latest(household, now, () => deps.series.latestPower(household, LIVE_WINDOW_MS));
 
   /**
    * Sends the kept answer for `key` while it stands, else the one `build`

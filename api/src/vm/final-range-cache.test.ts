@@ -6,7 +6,7 @@ type Matrix = { data: { result: { values: [number, string][] }[] } };
 const values = (r: { body: string }): [number, string][] =>
   (JSON.parse(r.body) as Matrix).data.result[0]?.values ?? [];
 
-test('only plain, step-local, step-aligned range queries are cached', () => {
+test('only plain, step-local range queries are cached', () => {
   assert.ok(stepLocal('sum by (device, socket) (increase(energy_socket_energy_joules_total[1d])) / 3600000'));
   assert.ok(stepLocal('max_over_time(x{household=~".*"}[10m:1m]) or on() vector(0)'));
   for (const q of [
@@ -20,7 +20,8 @@ test('only plain, step-local, step-aligned range queries are cached', () => {
     assert.equal(stepLocal(q), false, q);
   const p = (s: string) => plainRange(new URLSearchParams(s));
   assert.deepEqual(p('query=x&start=600&end=1200&step=60'), { query: 'x', start: 600, end: 1200, step: 60 });
-  assert.equal(p('query=x&start=610&end=1200&step=60'), undefined);
+  // Off the epoch's grid (a 1d step from local midnight): kept on its own grid.
+  assert.deepEqual(p('query=x&start=610&end=1210&step=60'), { query: 'x', start: 610, end: 1210, step: 60 });
   assert.equal(p('query=x&start=600&end=1200&step=60&extra_label=household=b'), undefined);
   assert.equal(p('query=x&query=y&start=600&end=1200&step=60'), undefined);
   assert.equal(p('query=x&start=600&end=1200&step=0'), undefined);
@@ -63,4 +64,37 @@ test('final steps are kept and only the steps after them are fetched; per househ
     Promise.resolve({ status: 422, body: '{"status":"error"}' }),
   );
   assert.deepEqual(err, { status: 422, body: '{"status":"error"}' });
+});
+
+test('a grid off the epoch (a day from local midnight) keeps its final steps on its own phase', async () => {
+  const cache = new FinalRangeCache();
+  const asked: [number, number][] = [];
+  const fetch = (v: string) => (start: number, end: number) => {
+    asked.push([start, end]);
+    const values: [number, string][] = [];
+    for (let t = start; t <= end; t += 86_400) values.push([t, v]);
+    return Promise.resolve({
+      status: 200,
+      body: JSON.stringify({
+        status: 'success',
+        data: { resultType: 'matrix', result: [{ metric: {}, values }] },
+      }),
+    });
+  };
+  // Local midnights in UTC+2: 22:00 UTC. Complete up to the fifth one (plus the rules' margin).
+  const midnight = (d: number) => d * 86_400 - 7_200;
+  const r = { query: 'x', start: midnight(1), end: midnight(8), step: 86_400 };
+  const until = midnight(5) * 1000 + RULE_MARGIN_MS;
+  assert.equal(values(await cache.answer('a', 'g', r, until, fetch('1'))).length, 8);
+  // The next refresh fetches only the days after the fifth; the kept ones stay on the phase.
+  const later = values(await cache.answer('a', 'g', { ...r, end: midnight(9) }, until, fetch('2')));
+  assert.deepEqual(asked.at(-1), [midnight(6), midnight(9)]);
+  assert.deepEqual(
+    later.map(([t]) => t),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9].map(midnight),
+  );
+  assert.deepEqual(later.map(([, v]) => v).join(''), '111112222');
+  // The same query from UTC midnight is another grid: nothing of the other is reused.
+  await cache.answer('a', 'g', { ...r, start: 86_400, end: 9 * 86_400 }, until, fetch('3'));
+  assert.deepEqual(asked.at(-1), [86_400, 9 * 86_400]);
 });

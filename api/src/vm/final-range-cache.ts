@@ -13,8 +13,9 @@ import { ByteLru, NO_OBSERVER, type CacheObserver } from '../core/readings/byte-
  *
  * Only plain queries qualify: `offset` and `@` can read after the step, and
  * parameters other than query/start/end/step change the answer in ways the
- * key does not hold; a start off the step grid would not line up with the
- * kept points. Everything else passes through uncached.
+ * key does not hold. Everything else passes through uncached. Points are
+ * kept per grid phase (start modulo step): Grafana aligns a 1d step to the
+ * viewer's local midnight, not to the epoch.
  */
 
 /**
@@ -81,11 +82,28 @@ export function plainRange(params: URLSearchParams): RangeRequest | undefined {
     !Number.isInteger(end) ||
     !Number.isInteger(step) ||
     step <= 0 ||
-    start % step !== 0 ||
     end < start
   )
     return undefined;
   return { query, start, end, step };
+}
+
+const PLAIN_INSTANT_PARAMS = new Set(['query', 'time', 'nocache']);
+
+/**
+ * An instant query with its time given (Grafana always gives it) and
+ * nothing else that changes the answer, as a key; else undefined. Its
+ * answer is VictoriaMetrics' at that time, so it can be kept as long as the
+ * household's data cannot change (its next device-minute).
+ */
+export function plainInstant(
+  params: URLSearchParams,
+): { readonly query: string; readonly time: number } | undefined {
+  for (const k of params.keys()) if (!PLAIN_INSTANT_PARAMS.has(k)) return undefined;
+  const time = Number(params.get('time'));
+  if (params.getAll('query').length !== 1 || params.getAll('time').length !== 1 || !Number.isFinite(time))
+    return undefined;
+  return { query: params.get('query') ?? '', time };
 }
 
 type Fetch = (start: number, end: number) => Promise<{ status: number; body: string }>;
@@ -109,8 +127,13 @@ export class FinalRangeCache {
     completeUntilMs: number,
     fetch: Fetch,
   ): Promise<{ status: number; body: string }> {
-    const key = `${household}\u0000${generation}\u0000${r.step}\u0000${r.query}`;
-    const finalTo = Math.min(r.end, Math.floor((completeUntilMs - RULE_MARGIN_MS) / 1000 / r.step) * r.step);
+    const phase = ((r.start % r.step) + r.step) % r.step;
+    const key = `${household}\u0000${generation}\u0000${r.step}\u0000${phase}\u0000${r.query}`;
+    // The last step on this grid at or before completeness (less the rules' margin).
+    const finalTo = Math.min(
+      r.end,
+      phase + Math.floor(((completeUntilMs - RULE_MARGIN_MS) / 1000 - phase) / r.step) * r.step,
+    );
     const kept = this.lru.get(key);
     const usable = kept && kept.from <= r.start && r.start <= kept.to + r.step;
     // Nothing kept and nothing to keep: VictoriaMetrics' answer as it came, not parsed.
