@@ -10,6 +10,12 @@ import {
 } from '@energy/lib/services/index';
 import { ensureLocalCa, ensureServerCert, type LocalCa } from '@energy/lib/services/tls-ca';
 import { startAlertSink } from './alert-sink.js';
+import {
+  clusterAmqpsUrls,
+  clusterBroker,
+  clusterCollectors,
+  clusterNodePorts,
+} from './cluster-components.js';
 import { importPendingDefinitions, PENDING_DEFINITIONS } from './backup/broker-definitions.js';
 import { startMailSink } from './mail-sink.js';
 import { renderAlertmanagerConfig } from './alertmanager-config.js';
@@ -28,6 +34,8 @@ export interface StackContext {
   portalLine?: string;
   /** The local CA (STATE_DIR/tls) that signed the broker's and the API's certificates. */
   ca?: LocalCa;
+  /** Every broker node's AMQPS address (cluster mode). */
+  brokerUrls?: string[];
 }
 
 const url = (port: number): string => `http://127.0.0.1:${port}`;
@@ -114,6 +122,9 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
     },
   ];
 
+  // --cluster: three broker nodes in place of the one (cluster-components.ts).
+  if (c.cluster) platform[1] = clusterBroker(c, secrets, ctx, logDir);
+
   // The API's mails (alerts, invitations) land here unless SMTP_URL names a real server.
   const mail: Component[] = c.smtpUrl
     ? []
@@ -150,7 +161,8 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
               join(logDir, 'seed.log'),
             );
             const line = out.split('\n').find((l) => l.startsWith('Portal:'));
-            if (line) ctx.portalLine = line.trim();
+            // The seed does not know whether the API serves https.
+            if (line) ctx.portalLine = apiTls ? line.trim().replace('http://', 'https://') : line.trim();
             return { address: fleetManifest, oneShot: true };
           },
         },
@@ -177,6 +189,15 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
             STATE_DIR: apiStateDir,
             // Paired devices get the AMQPS address (and need the CA file) in the production profile.
             BROKER_PUBLIC_URL: c.production ? amqpsHost : amqpHost,
+            ...(c.cluster
+              ? {
+                  BROKER_PUBLIC_URLS: clusterNodePorts(c)
+                    .map((p) =>
+                      c.production ? `amqps://127.0.0.1:${p.amqps}` : `amqp://127.0.0.1:${p.amqp}`,
+                    )
+                    .join(','),
+                }
+              : {}),
             ...(apiCert ? { API_TLS_CERT_FILE: apiCert.certFile, API_TLS_KEY_FILE: apiCert.keyFile } : {}),
             RABBITMQ_MANAGEMENT_URL: rabbit?.managementUrl ?? '',
             RABBITMQ_ADMIN_USER: rabbit?.admin.username ?? '',
@@ -220,6 +241,9 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
     },
   ];
 
+  // --cluster: one collector per shard queue in place of the one.
+  if (c.cluster) apps.splice(1, 1, ...clusterCollectors(c, secrets, logDir));
+
   const monitoring: Component[] = c.monitoring ? monitoringComponents(c, secrets, logDir) : [];
 
   const fleet: Component[] = c.fleet
@@ -228,7 +252,7 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
           name: 'exporter-fleet',
           needsFiles: [ENTRY.fleet],
           // The collector declares the exchange the fleet publishes to; the API authenticates it.
-          dependsOn: ['seed', 'api', 'collector'],
+          dependsOn: ['seed', 'api', c.cluster ? 'collector-1' : 'collector'],
           start() {
             return startNodeService({
               name: 'exporter-fleet',
@@ -236,6 +260,7 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
               env: {
                 FLEET_MANIFEST: fleetManifest,
                 AMQP_URL: amqpsHost,
+                ...(c.cluster ? { AMQP_URLS: clusterAmqpsUrls(c).join(',') } : {}),
                 AMQP_CA_FILE: join(c.stateDir, 'tls', 'ca.crt'),
                 BACKFILL_HOURS: String(c.backfillHours),
                 EXPORTER_METRICS_PORT: String(c.exporterMetricsPort),
