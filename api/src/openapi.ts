@@ -3,7 +3,7 @@ import type Router from '@koa/router';
 /** What the readings answers hold and how they may be cached, beside the generic description. */
 const READINGS: Record<string, string> = {
   '/api/v1/readings/live':
-    "{at, sockets:[{device, socket, name, watts, at}]}. Cache-Control max-age: until the household's next device-minute is due.",
+    "{at, sockets:[{device, socket, name, watts, at}]}: the top-level at is when the readings were read (the same answer is given until the household's next device-minute is due). Cache-Control max-age: until then.",
   '/api/v1/readings/power':
     '{from, to, stepSeconds, timestamps, series:[{device, socket, name, watts, maxWatts}]}: watts is the mean over the step ending at each timestamp, maxWatts the highest reading within it (null where no reading). Default step: about 300 points.',
   '/api/v1/readings/energy':
