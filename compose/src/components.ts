@@ -161,8 +161,7 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
               join(logDir, 'seed.log'),
             );
             const line = out.split('\n').find((l) => l.startsWith('Portal:'));
-            // The seed does not know whether the API serves https.
-            if (line) ctx.portalLine = apiTls ? line.trim().replace('http://', 'https://') : line.trim();
+            if (line) ctx.portalLine = line.trim();
             return { address: fleetManifest, oneShot: true };
           },
         },

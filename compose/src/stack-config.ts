@@ -43,6 +43,8 @@ export interface StackConfig {
   readonly smtpUrl: string | undefined;
   readonly scrapeInterval: string;
   readonly fleet: boolean;
+  /** Three RabbitMQ nodes and a collector per shard instead of one of each (compose/src/cluster-components.ts). */
+  readonly cluster: boolean;
   readonly fleetHouseholds: number;
   readonly backfillHours: number;
   readonly demoPassword: string | undefined;
@@ -81,16 +83,18 @@ export const STACK_CONFIG: Spec<StackConfig> = {
   smtpUrl: ['SMTP_URL', field.optionalString()],
   scrapeInterval: ['SCRAPE_INTERVAL', field.string('15s')],
   fleet: ['FLEET', field.bool(false)],
+  cluster: ['CLUSTER', field.bool(false)],
   fleetHouseholds: ['FLEET_HOUSEHOLDS', field.int(50, 1, 100_000)],
   backfillHours: ['BACKFILL_HOURS', field.number(0, 0, 24 * 400)],
   demoPassword: ['DEMO_PASSWORD', field.optionalString()],
 };
 
-export const CLI_USAGE = `usage: npm run stack -- [--fleet] [--households N] [--backfill-hours H] [--no-monitoring] [--check]
+export const CLI_USAGE = `usage: npm run stack -- [--fleet] [--households N] [--backfill-hours H] [--no-monitoring] [--cluster] [--check]
   --fleet             seed the demo account and households, then run the simulated exporter fleet
   --households N      households of the fleet (FLEET_HOUSEHOLDS, default 50)
   --backfill-hours H  hours of past readings the fleet publishes first (BACKFILL_HOURS, default 0)
   --no-monitoring     leave out the monitoring stack (MONITORING=false)
+  --cluster           a 3-node RabbitMQ cluster (ports +100 per node) and one collector per shard (CLUSTER=true)
   --check             start everything, print the status, stop again; exit 1 if a component failed
 Every address and folder is set by environment variables: see compose/README.md.`;
 
@@ -118,6 +122,7 @@ export function parseCli(
     else if (a === '--households') e.FLEET_HOUSEHOLDS = value();
     else if (a === '--backfill-hours') e.BACKFILL_HOURS = value();
     else if (a === '--no-monitoring') e.MONITORING = 'false';
+    else if (a === '--cluster') e.CLUSTER = 'true';
     else if (a === '--check') check = true;
     else if (a === '--help' || a === '-h') help = true;
     else throw new Error(`unknown argument ${a}`);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startRabbitMQ, type RabbitMQHandle, type RabbitMQOptions } from './rabbitmq.js';
+import { startRabbitMQ, type BrokerTls, type RabbitMQHandle, type RabbitMQOptions } from './rabbitmq.js';
 
 /** One node's ports; every node of the machine needs its own. */
 export interface ClusterNodePorts {
@@ -23,6 +23,12 @@ export interface RabbitMQClusterOptions {
   readonly authHttpKey?: string;
   readonly adminUser?: string;
   readonly startTimeoutMs?: number;
+  /** Node i's AMQPS listener (a certificate from the local CA), if any. */
+  readonly tls?: (i: number) => BrokerTls;
+  /** false: no plain AMQP listener on any node (the production profile). */
+  readonly plainListener?: boolean;
+  /** Node i's log file (default under its folder). */
+  readonly logFile?: (i: number) => string;
   /** Variable names reported when node i's port is taken. */
   readonly portEnvVars?: (i: number) => RabbitMQOptions['portEnvVars'];
 }
@@ -100,6 +106,9 @@ export async function startRabbitMQCluster(o: RabbitMQClusterOptions): Promise<R
       ...(o.authHttpBaseUrl ? { authHttpBaseUrl: o.authHttpBaseUrl, authHttpKey: o.authHttpKey ?? '' } : {}),
       ...(o.startTimeoutMs ? { startTimeoutMs: o.startTimeoutMs } : {}),
       ...(vars ? { portEnvVars: vars } : {}),
+      ...(o.tls ? { tls: o.tls(i) } : {}),
+      ...(o.plainListener === undefined ? {} : { plainListener: o.plainListener }),
+      ...(o.logFile ? { logFile: o.logFile(i) } : {}),
     };
   };
   const nodes: (RabbitMQHandle | undefined)[] = o.ports.map(() => undefined);
