@@ -6,6 +6,7 @@ import compress from 'koa-compress';
 import type { AppDeps } from './deps.js';
 import { ApiError, errorBody } from './errors.js';
 import { traceRequests } from './http/tracing.js';
+import { oidcInteractionRoutes, oidcMount } from './oidc/oidc-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { deviceRoutes } from './routes/device-routes.js';
 import { householdRoutes } from './routes/household-routes.js';
@@ -28,6 +29,8 @@ export function buildApp(deps: AppDeps): Koa {
   app.use(traceRequests());
   app.use(observe(deps));
   app.use(errors(deps));
+  // The OpenID Connect provider answers /oidc/* itself (its own cookies, errors and bodies).
+  if (deps.oidc) app.use(oidcMount(deps.oidc));
   // The fastest levels: readings answers are numbers that compress well at any level, and
   // compressing every non-final answer (charts, the Grafana board) was the API's largest CPU cost.
   app.use(
@@ -46,6 +49,7 @@ export function buildApp(deps: AppDeps): Koa {
   prometheusRoutes(router, deps);
   opsRoutes(router, deps);
   portalRoutes(router, deps);
+  if (deps.oidc) oidcInteractionRoutes(router, deps, deps.oidc);
 
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));

@@ -29,6 +29,8 @@ export interface ApiConfig {
   readonly grafanaAdminPassword: string | undefined;
   /** The API's base URL as Grafana reaches it; default http://127.0.0.1:<API_PORT>. */
   readonly grafanaDatasourceUrl: string | undefined;
+  /** Grafana as people reach it: the portal's link to the household board, the OIDC client's redirect; unset: GRAFANA_URL. */
+  readonly grafanaPublicUrl: string | undefined;
   readonly loginPerPair: number;
   readonly loginPerAccount: number;
   readonly loginPerAddress: number;
@@ -40,6 +42,10 @@ export interface ApiConfig {
   readonly publicUrl: string;
   /** Only when every request comes through our reverse proxy: else anyone could name their own address. */
   readonly trustProxy: boolean;
+  /** The API's address as browsers and Grafana reach it (default http://127.0.0.1:<API_PORT>): the OpenID Connect issuer is this + /oidc. */
+  readonly apiPublicUrl: string | undefined;
+  /** The Grafana client's secret; unset: generated once into STATE_DIR/grafana-oauth-client-secret. */
+  readonly grafanaOauthClientSecret: string | undefined;
 }
 
 export const CONFIG_SPEC: Spec<ApiConfig> = {
@@ -61,6 +67,7 @@ export const CONFIG_SPEC: Spec<ApiConfig> = {
   grafanaAdminUser: ['GRAFANA_ADMIN_USER', field.optionalString()],
   grafanaAdminPassword: ['GRAFANA_ADMIN_PASSWORD', field.optionalString()],
   grafanaDatasourceUrl: ['GRAFANA_DATASOURCE_URL', field.optionalString()],
+  grafanaPublicUrl: ['GRAFANA_PUBLIC_URL', field.optionalString()],
   loginPerPair: ['LOGIN_LIMIT_PER_ACCOUNT_ADDRESS', field.int(5, 1)],
   loginPerAccount: ['LOGIN_LIMIT_PER_ACCOUNT', field.int(50, 1)],
   loginPerAddress: ['LOGIN_LIMIT_PER_ADDRESS', field.int(100, 1)],
@@ -69,6 +76,8 @@ export const CONFIG_SPEC: Spec<ApiConfig> = {
   smtpFrom: ['SMTP_FROM', field.string('Energymonitor <energymonitor@localhost>')],
   publicUrl: ['PUBLIC_URL', field.url(`http://127.0.0.1:${DEFAULT_PORTS.api}`)],
   trustProxy: ['TRUST_PROXY', field.bool(false)],
+  apiPublicUrl: ['API_PUBLIC_URL', field.optionalString()],
+  grafanaOauthClientSecret: ['GRAFANA_OAUTH_CLIENT_SECRET', field.optionalString()],
 };
 
 /** An optional URL: unset or empty is undefined, anything else must parse. */

@@ -9,6 +9,7 @@ import type { AccountsStore } from './store/accounts-store.js';
 import type { BrokerAdmin } from './broker/broker-admin.js';
 import type { GrafanaProvisioner } from './grafana/grafana-provisioner.js';
 import type { Mailer } from './core/notifications/mailer.js';
+import type { OidcProvider } from './oidc/oidc-provider.js';
 
 /** Everything the app needs from outside; main.ts builds it, tests build their own. */
 export interface AppDeps {
@@ -39,6 +40,8 @@ export interface AppDeps {
   readonly publicUrl?: string | undefined;
   /** Behind a reverse proxy (TRUST_PROXY): client addresses (the login throttle's) from X-Forwarded-For. */
   readonly trustProxy?: boolean | undefined;
+  /** The OpenID Connect provider Grafana signs in with (src/oidc/); absent in tests of the API alone. */
+  readonly oidc?: OidcProvider | undefined;
 }
 
 /** The authenticated caller a route sees (core/accounts/callers.ts resolves it). */

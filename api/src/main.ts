@@ -17,6 +17,8 @@ import { NoGrafana, type GrafanaProvisioner } from './grafana/grafana-provisione
 import { HttpGrafana } from './grafana/http-grafana.js';
 import { loadJwtSecret } from './jwt-secret.js';
 import { createMetrics } from './metrics.js';
+import { loadGrafanaClientSecret, loadOidcKeys } from './oidc/oidc-keys.js';
+import { buildProvider } from './oidc/oidc-provider.js';
 import { loadPortal } from './portal/load-portal.js';
 import { VmClient } from './vm/vm-client.js';
 import { VmSeriesReader } from './vm/vm-series-reader.js';
@@ -66,6 +68,14 @@ const deps: AppDeps = {
   mailer: mailerFrom(),
   publicUrl: config.publicUrl.replace(/\/+$/, ''),
   trustProxy: config.trustProxy,
+  // Grafana signs in here; keys and client secret made once into STATE_DIR (src/oidc/oidc-keys.ts).
+  oidc: buildProvider({
+    apiPublicUrl: config.apiPublicUrl ?? `http://127.0.0.1:${config.apiPort}`,
+    grafanaPublicUrl: config.grafanaPublicUrl ?? config.grafanaUrl ?? 'http://127.0.0.1:3000',
+    grafanaClientSecret: loadGrafanaClientSecret(config.stateDir, config.grafanaOauthClientSecret),
+    keys: loadOidcKeys(config.stateDir),
+    store,
+  }),
 };
 
 const api = createApiServer(handler(buildApp(deps)), apiTls);

@@ -4,6 +4,7 @@ import { callerFromApiToken, callerFromClaims } from '../core/accounts/callers.j
 import { roleAllows } from '../core/accounts/roles.js';
 import type { AppDeps, AuthState } from '../deps.js';
 import { ApiError } from '../errors.js';
+import { callerFromOidcToken } from '../oidc/oidc-provider.js';
 import type { Role } from '../store/accounts-store.js';
 
 /** A Bearer header holding a compact JWT and nothing else: the only shape the verified-token cache reads. */
@@ -45,16 +46,27 @@ export async function authFromJwt(deps: AppDeps, ctx: Context): Promise<AuthStat
   return claims && callerFromClaims(deps, claims);
 }
 
+/** The token of a Bearer header, or the password of basic auth (promtool's http://user:TOKEN@host). */
+function presentedToken(ctx: Context): string | undefined {
+  const h = ctx.get('authorization');
+  if (h.startsWith('Bearer ')) return h.slice(7).trim();
+  if (h.startsWith('Basic ')) {
+    const decoded = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8');
+    return decoded.slice(decoded.indexOf(':') + 1);
+  }
+  return undefined;
+}
+
 /** A household API token as Bearer or as the password of basic auth (Grafana, promtool). */
 export async function authFromApiToken(deps: AppDeps, ctx: Context): Promise<AuthState | undefined> {
-  const h = ctx.get('authorization');
-  let token: string | undefined;
-  if (h.startsWith('Bearer ')) token = h.slice(7).trim();
-  else if (h.startsWith('Basic ')) {
-    const decoded = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8');
-    token = decoded.slice(decoded.indexOf(':') + 1);
-  }
+  const token = presentedToken(ctx);
   return token === undefined ? undefined : callerFromApiToken(deps, token);
+}
+
+/** An access token of the API's OpenID Connect provider (Grafana's forwarded identity), Bearer or basic. */
+export async function authFromOidcToken(deps: AppDeps, ctx: Context): Promise<AuthState | undefined> {
+  const token = deps.oidc && presentedToken(ctx);
+  return token && deps.oidc ? callerFromOidcToken(deps.oidc, deps.store, token) : undefined;
 }
 
 export function requireUser(deps: AppDeps) {
@@ -66,10 +78,13 @@ export function requireUser(deps: AppDeps) {
   };
 }
 
-/** JWT or household API token: for read-only endpoints that Grafana and scripts use. */
+/** JWT, household API token or OpenID Connect access token: for read-only endpoints that Grafana and scripts use. */
 export function requireReader(deps: AppDeps) {
   return async (ctx: Context, next: Next): Promise<void> => {
-    const auth = (await authFromApiToken(deps, ctx)) ?? (await authFromJwt(deps, ctx));
+    const auth =
+      (await authFromApiToken(deps, ctx)) ??
+      (await authFromOidcToken(deps, ctx)) ??
+      (await authFromJwt(deps, ctx));
     if (!auth) throw new ApiError(ctx.get('authorization') ? 'invalid_token' : 'unauthenticated');
     ctx.state.auth = auth;
     await next();

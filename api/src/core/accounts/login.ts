@@ -1,6 +1,6 @@
 import { dummyHash, verifyPassword } from '../../auth/passwords.js';
 import { ApiError } from '../../errors.js';
-import type { AccountStore } from '../../store/accounts-store.js';
+import type { AccountStore, HouseholdStore } from '../../store/accounts-store.js';
 import { issueSession, type Session, type SessionDeps } from './sessions.js';
 
 /** Why a login was refused: the `reason` label of api_login_failures_total. */
@@ -14,10 +14,14 @@ export interface Throttle {
   succeeded(email: string, address: string): void;
 }
 
-export interface LoginDeps extends SessionDeps {
-  readonly store: SessionDeps['store'] & Pick<AccountStore, 'userByEmail'>;
+export interface CredentialDeps {
+  readonly store: Pick<AccountStore, 'userByEmail'> & Pick<HouseholdStore, 'membershipOf'>;
   readonly throttle: Throttle;
   readonly onFailure: (reason: LoginFailure) => void;
+}
+
+export interface LoginDeps extends SessionDeps, CredentialDeps {
+  readonly store: SessionDeps['store'] & Pick<AccountStore, 'userByEmail'>;
 }
 
 /**
@@ -28,6 +32,19 @@ export async function login(
   deps: LoginDeps,
   l: { email: string; password: string; address: string },
 ): Promise<Session> {
+  const who = await checkCredentials(deps, l);
+  return issueSession(deps, who.userId, who.householdId);
+}
+
+/**
+ * The account behind an email and password, throttled and counted like a
+ * login, without a portal session: the OpenID Connect sign-in page (src/oidc/)
+ * asks this and lets the provider keep the session.
+ */
+export async function checkCredentials(
+  deps: CredentialDeps,
+  l: { email: string; password: string; address: string },
+): Promise<{ userId: string; householdId: string }> {
   const email = l.email.toLowerCase();
   const wait = deps.throttle.check(email, l.address);
   if (wait > 0) {
@@ -44,5 +61,5 @@ export async function login(
     throw new ApiError('invalid_credentials');
   }
   deps.throttle.succeeded(email, l.address);
-  return issueSession(deps, user.id, m.householdId);
+  return { userId: user.id, householdId: m.householdId };
 }

@@ -48,8 +48,8 @@ export class MongoOidc implements OidcStore {
   async deleteOidcRecord(kind: string, id: string): Promise<void> {
     await this.m.OidcRecord.deleteOne({ kind, id });
   }
-  async deleteOidcGrant(grantId: string): Promise<number> {
-    return (await this.m.OidcRecord.deleteMany({ grantId })).deletedCount;
+  async deleteOidcGrant(kind: string, grantId: string): Promise<number> {
+    return (await this.m.OidcRecord.deleteMany({ kind, grantId })).deletedCount;
   }
   async deleteOidcAccount(accountId: string): Promise<number> {
     return (await this.m.OidcRecord.deleteMany({ accountId })).deletedCount;

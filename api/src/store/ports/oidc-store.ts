@@ -31,8 +31,8 @@ export interface OidcStore {
   /** Marks it consumed (a code exchanged, a refresh token rotated); the first time only. */
   consumeOidcRecord(kind: string, id: string, at: Date): Promise<void>;
   deleteOidcRecord(kind: string, id: string): Promise<void>;
-  /** Every record of the grant, of any kind: what revoking a grant means. The count deleted. */
-  deleteOidcGrant(grantId: string): Promise<number>;
+  /** The grant's records of one kind (the provider revokes a grant kind by kind). The count deleted. */
+  deleteOidcGrant(kind: string, grantId: string): Promise<number>;
   /** Every record naming the account (its sessions, grants, tokens). The count deleted. */
   deleteOidcAccount(accountId: string): Promise<number>;
   /** Records that expired before `now`; the count deleted. */

@@ -1,7 +1,7 @@
 import type { NewOidcRecord, OidcRecord, OidcStore } from '../ports/oidc-store.js';
 import { dn, s, type Row, type SqliteDb } from './db.js';
 
-const sn = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const sn = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 function toRecord(r: Row): OidcRecord {
   return {
@@ -79,8 +79,10 @@ export class SqliteOidc implements OidcStore {
     this.db.run('DELETE FROM oidc_records WHERE kind = ? AND id = ?', kind, id);
     return Promise.resolve();
   }
-  deleteOidcGrant(grantId: string): Promise<number> {
-    return Promise.resolve(this.db.run('DELETE FROM oidc_records WHERE grant_id = ?', grantId));
+  deleteOidcGrant(kind: string, grantId: string): Promise<number> {
+    return Promise.resolve(
+      this.db.run('DELETE FROM oidc_records WHERE kind = ? AND grant_id = ?', kind, grantId),
+    );
   }
   deleteOidcAccount(accountId: string): Promise<number> {
     return Promise.resolve(this.db.run('DELETE FROM oidc_records WHERE account_id = ?', accountId));
