@@ -15,6 +15,14 @@ export interface BrokerTuning {
   readonly tcpBufferBytes: number;
 }
 
+/**
+ * The HTTP auth backend asks through Erlang's httpc default profile, which
+ * keeps at most 2 connections to a host: every login's 5 checks queue behind
+ * them, and a 10,000-device boot managed ~5 connections/s here (handshake
+ * timeouts, then reconnects). More sessions let the checks overlap.
+ */
+export const HTTPC_MAX_SESSIONS = Number(process.env.BENCH_HTTPC_SESSIONS ?? 64);
+
 export async function startBenchBroker(
   opts: RabbitMQOptions,
   tuning?: BrokerTuning,
@@ -35,7 +43,13 @@ export async function startBenchBroker(
   process.env.RABBITMQ_ADVANCED_CONFIG_FILE = advanced;
   process.env.RABBITMQ_CONF_ENV_FILE = envFile;
   try {
-    return await startRabbitMQ(opts);
+    const b = await startRabbitMQ(opts);
+    if (HTTPC_MAX_SESSIONS > 2)
+      await b.ctl([
+        'eval',
+        `httpc:set_options([{max_sessions, ${HTTPC_MAX_SESSIONS}}, {max_keep_alive_length, 1000}, {keep_alive_timeout, 120000}]).`,
+      ]);
+    return b;
   } finally {
     delete process.env.RABBITMQ_ADVANCED_CONFIG_FILE;
     delete process.env.RABBITMQ_CONF_ENV_FILE;
