@@ -31,6 +31,12 @@ export interface ApiConfig {
   readonly grafanaDatasourceUrl: string | undefined;
   /** Grafana as people reach it: the portal's link to the household board, the OIDC client's redirect; unset: GRAFANA_URL. */
   readonly grafanaPublicUrl: string | undefined;
+  /** How many shared Grafana organisations households are spread over (docs/grafana.md). */
+  readonly grafanaOrgs: number;
+  /** How long the provisioner waits for one answer of Grafana. */
+  readonly grafanaTimeoutMs: number;
+  /** The first wait before a failed provisioning job is tried again (doubling to 5 minutes). */
+  readonly grafanaRetryMs: number;
   readonly loginPerPair: number;
   readonly loginPerAccount: number;
   readonly loginPerAddress: number;
@@ -68,6 +74,9 @@ export const CONFIG_SPEC: Spec<ApiConfig> = {
   grafanaAdminPassword: ['GRAFANA_ADMIN_PASSWORD', field.optionalString()],
   grafanaDatasourceUrl: ['GRAFANA_DATASOURCE_URL', field.optionalString()],
   grafanaPublicUrl: ['GRAFANA_PUBLIC_URL', field.optionalString()],
+  grafanaOrgs: ['GRAFANA_ORGS', field.int(1, 1)],
+  grafanaTimeoutMs: ['GRAFANA_TIMEOUT_MS', field.int(10_000, 1)],
+  grafanaRetryMs: ['GRAFANA_RETRY_MS', field.int(1_000, 1)],
   loginPerPair: ['LOGIN_LIMIT_PER_ACCOUNT_ADDRESS', field.int(5, 1)],
   loginPerAccount: ['LOGIN_LIMIT_PER_ACCOUNT', field.int(50, 1)],
   loginPerAddress: ['LOGIN_LIMIT_PER_ADDRESS', field.int(100, 1)],

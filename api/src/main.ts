@@ -13,8 +13,10 @@ import { buildInternalApp } from './broker/internal-app.js';
 import { CONFIG_SPEC } from './config.js';
 import { API_TLS_SPEC, apiTlsProblem, createApiServer } from './http/tls-listener.js';
 import type { AppDeps } from './deps.js';
-import { NoGrafana, type GrafanaProvisioner } from './grafana/grafana-provisioner.js';
+import { NoGrafana } from './grafana/grafana-provisioner.js';
 import { HttpGrafana } from './grafana/http-grafana.js';
+import { startProvisioningLoop, type ProvisioningLoop } from './grafana/provisioning-loop.js';
+import { QueuedGrafana, queueingGrafanaChanges } from './core/households/grafana-provisioning.js';
 import { loadJwtSecret } from './jwt-secret.js';
 import { createMetrics } from './metrics.js';
 import { loadGrafanaClientSecret, loadOidcKeys } from './oidc/oidc-keys.js';
@@ -38,7 +40,19 @@ mkdirSync(config.stateDir, { recursive: true });
 const metrics = createMetrics();
 const grafana = grafanaFrom();
 const vm = new VmClient(config.vmUrl, (result) => metrics.vmQueries.inc({ result }), config.vmDeleteUrl);
-const store = await openStore({ mongodbUri: config.mongodbUri, stateDir: config.stateDir });
+const openedStore = await openStore({ mongodbUri: config.mongodbUri, stateDir: config.stateDir });
+// With Grafana, every change it must hear about is queued (docs/grafana.md); without, nothing is.
+let provisioning: ProvisioningLoop | undefined;
+const kick = (): void => provisioning?.kick();
+const now = (): Date => new Date();
+const store = grafana.configured ? queueingGrafanaChanges(openedStore, { now, kick }) : openedStore;
+if (grafana.configured)
+  provisioning = startProvisioningLoop({
+    worker: { store, grafana, now, backoff: { initialMs: config.grafanaRetryMs, maxMs: 300_000 } },
+    logger,
+    metrics,
+    intervalMs: Math.min(5_000, config.grafanaRetryMs),
+  });
 const deps: AppDeps = {
   store,
   tokens: new AccessTokens(loadJwtSecret(config.stateDir, config.jwtSecret)),
@@ -59,7 +73,7 @@ const deps: AppDeps = {
     config.rabbitmqManagementUrl && config.rabbitmqAdminUser && config.rabbitmqAdminPassword
       ? new BrokerAdmin(config.rabbitmqManagementUrl, config.rabbitmqAdminUser, config.rabbitmqAdminPassword)
       : undefined,
-  grafana,
+  grafana: grafana.configured ? new QueuedGrafana({ store, grafana, now, kick }) : grafana,
   // Bundled at build time (npm run build:portal -w api): without it the API would serve a blank page.
   portal: await loadPortal(logger).catch((err: unknown) => {
     logger.fatal({ err }, err instanceof Error ? err.message : 'the portal cannot be loaded');
@@ -116,7 +130,10 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     internal.close();
     api.closeAllConnections();
     internal.closeAllConnections();
-    void Promise.allSettled([store.close(), tracing.shutdown()]).then(() => process.exit(0));
+    void Promise.allSettled([
+      provisioning?.stop().then(() => store.close()) ?? store.close(),
+      tracing.shutdown(),
+    ]).then(() => process.exit(0));
   });
 }
 
@@ -131,7 +148,7 @@ function mailerFrom(): SmtpMailer | undefined {
 }
 
 /** HttpGrafana when GRAFANA_URL is set (then the admin credentials are required), else NoGrafana. */
-function grafanaFrom(): GrafanaProvisioner {
+function grafanaFrom(): HttpGrafana | NoGrafana {
   if (!config.grafanaUrl) {
     logger.info('GRAFANA_URL is not set: no per-household Grafana provisioning');
     return new NoGrafana();
@@ -146,6 +163,9 @@ function grafanaFrom(): GrafanaProvisioner {
       adminUser: config.grafanaAdminUser,
       adminPassword: config.grafanaAdminPassword,
       apiUrl: config.grafanaDatasourceUrl ?? `http://127.0.0.1:${config.apiPort}`,
+      publicUrl: config.grafanaPublicUrl,
+      orgs: config.grafanaOrgs,
+      timeoutMs: config.grafanaTimeoutMs,
     });
   } catch (err) {
     // The household board is read at start: a missing grafana/ folder is a deployment error.

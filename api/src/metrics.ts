@@ -117,6 +117,28 @@ export function createMetrics(): ApiMetrics {
       labelNames: ['kind', 'result'],
       registers: [registry],
     }),
+    // The Grafana provisioning queue (api/src/grafana/provisioning-loop.ts).
+    grafanaJobs: new Counter({
+      name: 'api_grafana_provisioning_jobs_total',
+      help: 'Grafana provisioning job attempts by kind and outcome (applied, skipped, failed)',
+      labelNames: ['kind', 'outcome'],
+      registers: [registry],
+    }),
+    grafanaQueueDepth: new Gauge({
+      name: 'api_grafana_provisioning_queue_depth',
+      help: 'Grafana provisioning jobs waiting, failing ones included',
+      registers: [registry],
+    }),
+    grafanaQueueFailing: new Gauge({
+      name: 'api_grafana_provisioning_queue_failing',
+      help: 'Grafana provisioning jobs that failed at least once and wait for their next attempt',
+      registers: [registry],
+    }),
+    grafanaQueueOldestAge: new Gauge({
+      name: 'api_grafana_provisioning_queue_oldest_age_seconds',
+      help: 'Age of the oldest waiting Grafana provisioning job (0 when none waits)',
+      registers: [registry],
+    }),
   };
 }
 
@@ -140,4 +162,8 @@ export interface ApiMetrics {
   readonly alertsReceived: Counter<'reason'>;
   readonly mails: Counter<'kind' | 'result'>;
   readonly untrackedClamped: Counter;
+  readonly grafanaJobs: Counter<'kind' | 'outcome'>;
+  readonly grafanaQueueDepth: Gauge;
+  readonly grafanaQueueFailing: Gauge;
+  readonly grafanaQueueOldestAge: Gauge;
 }

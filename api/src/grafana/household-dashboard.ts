@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { boardUidOf, type HouseholdForGrafana } from './grafana-provisioner.js';
 
 /** Same depth from src/grafana and dist/grafana; the image ships the whole repository. */
 export const HOUSEHOLD_DASHBOARD_PATH = fileURLToPath(
@@ -14,14 +15,23 @@ export function loadHouseholdDashboard(path = HOUSEHOLD_DASHBOARD_PATH): Dashboa
   return d;
 }
 
+/** The legend the template gives a socket's series (build-dashboards.ts: `{{device}} / {{socket}}`). */
+const socketSeriesName = (device: string, socket: number): string => `${device} / ${socket}`;
+
 /**
- * The board for one household: the constants `price_per_kwh` and `currency`
- * set (grafana/README.md). A copy; the loaded board is shared.
+ * The board of one household from the template (grafana/README.md): its
+ * own uid and title, the household's time zone (day buckets and the x axis),
+ * the constants `price_per_kwh` and `currency`, and every socket's series
+ * shown under the name the household gave it. A copy; the template is shared.
  */
-export function householdDashboard(base: Dashboard, pricePerKwh: number, currency: string): Dashboard {
+export function householdDashboard(base: Dashboard, h: HouseholdForGrafana): Dashboard {
   const d = structuredClone(base);
-  delete d.id; // Grafana matches by uid; a stale numeric id would point at another org's board.
-  const values: Record<string, string> = { price_per_kwh: String(pricePerKwh), currency };
+  delete d.id; // Grafana matches by uid; a stale numeric id would point at another board.
+  delete d.version; // set from what Grafana holds, for its optimistic locking (412)
+  d.uid = boardUidOf(h.id);
+  d.title = `${h.name} — energy`;
+  d.timezone = h.timeZone;
+  const values: Record<string, string> = { price_per_kwh: String(h.pricePerKwh), currency: h.currency };
   const list = (d.templating?.list ?? []) as Record<string, unknown>[];
   for (const name of Object.keys(values)) {
     const v = list.find((x) => x.name === name && x.type === 'constant');
@@ -30,6 +40,14 @@ export function householdDashboard(base: Dashboard, pricePerKwh: number, currenc
     v.query = value;
     v.current = { text: value, value };
     v.options = [{ text: value, value, selected: true }];
+  }
+  const renames = h.sockets.map((s) => ({
+    matcher: { id: 'byName', options: socketSeriesName(s.device, s.socket) },
+    properties: [{ id: 'displayName', value: s.name }],
+  }));
+  for (const p of (d.panels ?? []) as Record<string, unknown>[]) {
+    const fc = p.fieldConfig as { overrides?: unknown[] } | undefined;
+    if (fc) fc.overrides = [...renames];
   }
   return d;
 }

@@ -8,7 +8,6 @@ import { listMembers, removeMember, updateMember } from '../core/accounts/member
 import { preferences, setPreferences } from '../core/accounts/preferences.js';
 import { profile } from '../core/accounts/profile.js';
 import { DEFAULT_PUBLIC_URL, type MailResult } from '../core/notifications/mailer.js';
-import { provisionGrafana } from '../core/households/grafana-provisioning.js';
 import { deleteHousehold } from '../core/households/household-deletion.js';
 import { householdTariff, setHouseholdTariff } from '../core/households/household-tariff.js';
 import { tariffSchema, type Tariff } from '../core/readings/tariff.js';
@@ -170,10 +169,17 @@ export function householdRoutes(router: Router, deps: AppDeps): void {
     }
   });
 
+  // The board's address, for the portal's link; 409 grafana_not_configured without Grafana.
+  router.get('/api/v1/household/grafana', user, (ctx: Context) => {
+    if (!grafana.configured) throw new ApiError('grafana_not_configured');
+    ctx.body = { url: grafana.boardUrl(authOf(ctx).householdId) };
+  });
+
+  // Provisioning starts by itself (the queue); this only re-syncs everything of the household.
   router.post('/api/v1/household/grafana', user, requireRole('owner'), async (ctx: Context) => {
     try {
-      const out = await provisionGrafana({ ...d, grafana }, authOf(ctx).householdId);
-      ctx.body = { url: out.url, orgId: out.orgId, dashboardUid: out.dashboardUid };
+      ctx.body = await grafana.resyncHousehold(authOf(ctx).householdId);
+      ctx.status = 202;
     } catch (err) {
       throw grafanaApiError(err);
     }

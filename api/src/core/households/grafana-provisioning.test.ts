@@ -1,100 +1,131 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { sha256 } from '../../auth/secrets.js';
-import {
-  GrafanaError,
-  GrafanaNotConfiguredError,
-  NoGrafana,
-  type GrafanaProvisioner,
-  type HouseholdForGrafana,
-} from '../../grafana/grafana-provisioner.js';
-import type { ApiToken, Household } from '../../store/accounts-store.js';
-import {
-  GRAFANA_TOKEN_NAME,
-  provisionGrafana,
-  type GrafanaProvisioningDeps,
-} from './grafana-provisioning.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { HttpGrafana } from '../../grafana/http-grafana.js';
+import { SqliteStore } from '../../store/sqlite/index.js';
+import { GrafanaStandin } from '../../test-support/grafana-standin.js';
+import type { AccountsStore } from '../../store/accounts-store.js';
+import { QueuedGrafana, queueingGrafanaChanges } from './grafana-provisioning.js';
+import { workProvisioningQueue, type ProvisioningWorkerDeps } from './grafana-provisioning-worker.js';
 
-const NOW = Date.parse('2026-12-01T23:30:00Z');
-const HOME: Household = {
-  id: 'h1',
-  name: 'Home',
-  timeZone: 'Europe/Berlin',
-  currency: 'EUR',
-  // 00:30 in Berlin: the night window's price is the one the board gets.
-  tariff: {
-    periods: [
-      { from: '2020-01-01', pricePerKwh: 0.3, windows: [{ start: '22:00', end: '06:00', pricePerKwh: 0.2 }] },
-    ],
-  },
-  createdAt: new Date(0),
-};
+// The queue's worker against the Grafana stand-in in one process: the
+// idempotency paths (409 look up and go on, 412 read again and retry),
+// backoff holding a household's later jobs, the migration off the
+// organisation per household, and deletion. The same on the real API
+// process, through a restart: api/src/grafana/grafana-queue.test.ts.
 
-function setup(grafana: GrafanaProvisioner) {
-  const tokens: ApiToken[] = [
-    { id: 'old', householdId: 'h1', name: GRAFANA_TOKEN_NAME, tokenHash: 'o', createdAt: new Date(0) },
-    { id: 'script', householdId: 'h1', name: 'my script', tokenHash: 's', createdAt: new Date(0) },
-  ];
-  const deps: GrafanaProvisioningDeps = {
-    store: {
-      householdById: (id) => Promise.resolve(id === HOME.id ? HOME : undefined),
-      apiTokens: (hh) => Promise.resolve(tokens.filter((t) => t.householdId === hh)),
-      createApiToken: (t) => {
-        tokens.push(t);
-        return Promise.resolve();
-      },
-      deleteApiToken: (hh, id) => {
-        const i = tokens.findIndex((t) => t.householdId === hh && t.id === id);
-        if (i >= 0) tokens.splice(i, 1);
-        return Promise.resolve(i >= 0);
-      },
-    },
-    grafana,
-    log: { warn: () => {} },
-    now: () => new Date(NOW),
+const grafana = new GrafanaStandin();
+let clock = Date.parse('2026-12-01T10:00:00Z');
+const now = (): Date => new Date(clock);
+let store: AccountsStore;
+let deps: ProvisioningWorkerDeps;
+const silent = { warn: () => {} };
+
+before(async () => {
+  await grafana.start();
+  const raw = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'grafana-prov-')), 'a.sqlite'));
+  store = queueingGrafanaChanges(raw, { now, kick: () => {} });
+  deps = {
+    store,
+    grafana: new HttpGrafana({
+      url: grafana.url,
+      adminUser: 'admin',
+      adminPassword: 'standin-password',
+      apiUrl: 'http://api.test',
+      timeoutMs: 300,
+    }),
+    now,
+    log: silent,
+    backoff: { initialMs: 1_000, maxMs: 60_000 },
   };
-  return { deps, tokens };
-}
+});
+after(() => grafana.stop());
 
-function grafanaThat(fail?: GrafanaError) {
-  const seen: { h: HouseholdForGrafana; token: string }[] = [];
-  const g: GrafanaProvisioner = {
-    configured: true,
-    provisionHousehold: (h, token) => {
-      seen.push({ h, token });
-      return fail
-        ? Promise.reject(fail)
-        : Promise.resolve({ url: 'http://g/d/x', orgId: 3, dashboardUid: 'x' });
-    },
-    deleteHousehold: () => Promise.resolve({ deleted: false }),
-  };
-  return { g, seen };
+let n = 0;
+async function household(name = 'Home'): Promise<string> {
+  const id = `hh${++n}${Date.now()}`;
+  await store.createHousehold({ id, name, timeZone: 'Europe/Berlin', currency: 'EUR' });
+  await store.createUser({ id: `u-${id}`, email: `owner-${id}@example.com`, passwordHash: 'x' });
+  await store.addMembership({ userId: `u-${id}`, householdId: id, role: 'owner' });
+  return id;
 }
+/** Rounds until nothing is due now (one round takes one job per household). */
+async function drain(): Promise<void> {
+  while ((await workProvisioningQueue(deps)) > 0);
+}
+const applied = (id: string): string[] =>
+  grafana.applied.filter((x) => x.startsWith(`${id}|`)).map((x) => x.slice(id.length + 1));
 
-test('Grafana gets a fresh token and the current price; the previous grafana token goes only afterwards', async () => {
-  const { g, seen } = grafanaThat();
-  const { deps, tokens } = setup(g);
-  assert.deepEqual(await provisionGrafana(deps, 'h1'), { url: 'http://g/d/x', orgId: 3, dashboardUid: 'x' });
-  assert.equal(seen[0]?.h.pricePerKwh, 0.2);
-  assert.equal(seen[0]?.h.currency, 'EUR');
-  // The script's token is not Grafana's business; the old grafana token is gone.
+test('a taken team name (409) is looked up and used; a folder changed meanwhile (412) is read again', async () => {
+  const id = await household();
+  // Someone made the team already: creating it answers 409.
+  const teamId = grafana.addTeam(1, `household-${id}`, { raced: true });
+  await drain();
+  assert.deepEqual(grafana.teamOf(`household-${id}`)?.members, [`owner-${id}@example.com`]);
+  assert.equal(grafana.teamOf(`household-${id}`)?.id, teamId);
+  assert.ok(grafana.requests.includes('POST /api/teams -> 409'));
+  assert.equal(applied(id).filter((x) => x === 'team created').length, 0, 'no second team');
+
+  // Renamed household; the folder's version moves under us once (412), then the rename lands.
+  await store.updateHousehold(id, { name: 'New name' });
+  grafana.editConcurrently(`hhf-${id}`);
+  grafana.editConcurrently(`hh-${id}`);
+  await drain();
+  assert.equal(grafana.folder(`hhf-${id}`)?.title, `New name · ${id}`);
+  assert.match(JSON.stringify(grafana.board(`hh-${id}`)?.dashboard), /"title":"New name — energy"/);
+  assert.ok(grafana.requests.includes(`PUT /api/folders/hhf-${id} -> 412`));
+  assert.ok(grafana.requests.includes('POST /api/dashboards/db -> 412'));
+  assert.deepEqual(await store.dueProvisioningJobs(new Date(clock + 3_600_000), 100), []);
+});
+
+test('a failing job waits out its backoff and holds back its own household only; repeating it changes nothing', async () => {
+  const a = await household('A');
+  const b = await household('B');
+  await drain();
+  const before = grafana.applied.length;
+  await store.updateHousehold(a, { name: 'A2' });
+  await store.updateHousehold(a, { name: 'A3' });
+  grafana.failNext(1, { status: 503 });
+  await workProvisioningQueue(deps); // a's first job fails
+  await store.updateHousehold(b, { name: 'B2' });
+  await drain(); // a waits (backoff); b goes on
+  assert.equal(grafana.folder(`hhf-${b}`)?.title, `B2 · ${b}`);
+  assert.equal(grafana.folder(`hhf-${a}`)?.title, `A · ${a}`);
+  clock += 2_000;
+  await drain();
+  assert.equal(grafana.folder(`hhf-${a}`)?.title, `A3 · ${a}`);
+  // A3 arrived with the first job; the second one found nothing to change.
   assert.deepEqual(
-    tokens.map((t) => t.id).filter((id) => id === 'old' || id === 'script'),
-    ['script'],
+    grafana.applied.slice(before).filter((x) => x.startsWith(`${a}|`)),
+    [`${a}|folder renamed A3 · ${a}`, `${a}|board saved v2`],
   );
-  assert.equal(tokens.filter((t) => t.name === GRAFANA_TOKEN_NAME).length, 1);
-  assert.equal(tokens.find((t) => t.name === GRAFANA_TOKEN_NAME)?.tokenHash, sha256(seen[0]?.token ?? ''));
 });
 
-test('a failed provisioning revokes the new token and keeps the one Grafana still holds', async () => {
-  const { g } = grafanaThat(new GrafanaError('Grafana answered 503', true, 503));
-  const { deps, tokens } = setup(g);
-  await assert.rejects(provisionGrafana(deps, 'h1'), (e: unknown) => e instanceof GrafanaError);
-  assert.deepEqual(tokens.map((t) => t.id).sort(), ['old', 'script']);
+test('a household of the organisation-per-household layout is migrated: its organisation goes, team, folder and board come', async () => {
+  const id = await household();
+  grafana.addOrg(`household-${id}`);
+  await store.enqueueProvisioning({
+    householdId: id,
+    kind: 'migrate',
+    reason: 'layout migration',
+    at: now(),
+  });
+  await drain();
+  assert.equal(grafana.orgByName(`household-${id}`), undefined);
+  assert.ok(grafana.board(`hh-${id}`));
 });
 
-test('without Grafana nothing is made', async () => {
-  const { deps, tokens } = setup(new NoGrafana());
-  await assert.rejects(provisionGrafana(deps, 'h1'), (e: unknown) => e instanceof GrafanaNotConfiguredError);
-  assert.equal(tokens.length, 2);
+test('deleting a household queues the removal of its folder, board, team and users, kept past the store', async () => {
+  const id = await household();
+  await drain();
+  const queued = new QueuedGrafana({ store, grafana: deps.grafana, now, kick: () => {} });
+  assert.deepEqual(await queued.deleteHousehold(id), { deleted: true });
+  await store.deleteHousehold(id);
+  await drain();
+  assert.equal(grafana.folder(`hhf-${id}`), undefined);
+  assert.equal(grafana.board(`hh-${id}`), undefined);
+  assert.equal(grafana.teamOf(`household-${id}`), undefined);
+  assert.equal(grafana.userByLogin(`owner-${id}@example.com`), undefined);
 });

@@ -1,67 +1,103 @@
-import { newId, newSecret, sha256 } from '../../auth/secrets.js';
-import { ApiError } from '../../errors.js';
-import {
-  GrafanaNotConfiguredError,
-  type GrafanaHousehold,
-  type GrafanaProvisioner,
-} from '../../grafana/grafana-provisioner.js';
-import { householdPriceAt } from '../readings/tariff.js';
-import type { HouseholdStore } from '../../store/accounts-store.js';
-import { API_TOKEN_PREFIX } from '../accounts/api-tokens.js';
-import type { Warnings } from './warnings.js';
+import type { GrafanaProvisioner, GrafanaTenants } from '../../grafana/grafana-provisioner.js';
+import type { AccountsStore, HouseholdStore, ProvisioningQueueStore } from '../../store/accounts-store.js';
 
-/** The household API token Grafana's datasource holds; one at a time. */
+/**
+ * The name of a household API token a Grafana of one's own may hold (the
+ * layout of before gave every organisation's datasource one; bench/query
+ * still reads as such a token). The provisioned datasources forward the
+ * member's own OAuth token instead.
+ */
 export const GRAFANA_TOKEN_NAME = 'grafana';
 
-export interface GrafanaProvisioningDeps {
-  readonly store: Pick<HouseholdStore, 'householdById' | 'apiTokens' | 'createApiToken' | 'deleteApiToken'>;
-  readonly grafana: GrafanaProvisioner;
-  readonly log: Warnings;
-  readonly now: () => Date;
+/**
+ * What the routes see of Grafana (deps.grafana): every request becomes a job
+ * on the durable provisioning queue; the worker (grafana-provisioning-worker.ts)
+ * applies it. `kick` wakes the worker so a change shows within a moment.
+ */
+export class QueuedGrafana implements GrafanaProvisioner {
+  readonly configured = true;
+  constructor(
+    private readonly deps: {
+      readonly store: ProvisioningQueueStore & Pick<HouseholdStore, 'members'>;
+      readonly grafana: Pick<GrafanaTenants, 'boardUrl'>;
+      readonly now: () => Date;
+      readonly kick: () => void;
+    },
+  ) {}
+
+  boardUrl(householdId: string): string {
+    return this.deps.grafana.boardUrl(householdId);
+  }
+
+  async resyncHousehold(householdId: string): Promise<{ url: string; queued: boolean }> {
+    await this.deps.store.enqueueProvisioning({
+      householdId,
+      kind: 'sync',
+      reason: 're-sync asked by the owner',
+      at: this.deps.now(),
+    });
+    this.deps.kick();
+    return { url: this.deps.grafana.boardUrl(householdId), queued: true };
+  }
+
+  /** Called before the store forgets the household: the job keeps the members' logins. */
+  async deleteHousehold(householdId: string): Promise<{ deleted: boolean }> {
+    const logins = (await this.deps.store.members(householdId)).map((m) => m.email);
+    await this.deps.store.enqueueProvisioning({
+      householdId,
+      kind: 'delete',
+      reason: 'household deleted',
+      payload: { logins },
+      at: this.deps.now(),
+    });
+    this.deps.kick();
+    return { deleted: true };
+  }
 }
 
 /**
- * Gives the household its Grafana organisation, datasource and board with a
- * fresh read-only token (idempotent: a second call updates them). The token
- * rotates without a gap: the new one is made first, the previous grafana
- * tokens are revoked only once Grafana holds the new one, and a failed
- * provisioning revokes the new one instead. GrafanaErrors are logged and
- * rethrown; GrafanaNotConfiguredError when there is no Grafana.
+ * The store methods whose success changes what Grafana must hold, and why.
+ * A `false` answer (nothing changed) queues nothing.
  */
-export async function provisionGrafana(
-  deps: GrafanaProvisioningDeps,
-  householdId: string,
-): Promise<GrafanaHousehold> {
-  if (!deps.grafana.configured) throw new GrafanaNotConfiguredError();
-  const h = await deps.store.householdById(householdId);
-  if (!h) throw new ApiError('invalid_token');
-  const before = (await deps.store.apiTokens(householdId)).filter((t) => t.name === GRAFANA_TOKEN_NAME);
-  const token = newSecret(API_TOKEN_PREFIX);
-  const id = newId();
-  await deps.store.createApiToken({
-    id,
-    householdId,
-    name: GRAFANA_TOKEN_NAME,
-    tokenHash: sha256(token),
-    createdAt: deps.now(),
+const CHANGES: Readonly<
+  Record<string, { reason: string; household: (args: unknown[], out: unknown) => unknown }>
+> = {
+  createHousehold: { reason: 'household created', household: (_a, out) => (out as { id: string }).id },
+  updateHousehold: { reason: 'household changed', household: (a) => a[0] },
+  addMembership: { reason: 'member added', household: (a) => (a[0] as { householdId: string }).householdId },
+  removeMembership: { reason: 'member removed', household: (a) => a[1] },
+  setRole: { reason: 'role changed', household: (a) => a[1] },
+  createDevice: { reason: 'device added', household: (a) => (a[0] as { householdId: string }).householdId },
+  deleteDevice: { reason: 'device removed', household: (a) => a[0] },
+  setSocket: { reason: 'socket renamed', household: (a) => a[0] },
+  setSockets: { reason: 'sockets changed', household: (a) => a[0] },
+};
+
+/**
+ * The store, with every change Grafana must hear about put on the queue
+ * right after the change itself — whichever route, seed or script made it,
+ * so no caller can forget. A crash between the two loses the job; the
+ * owner's re-sync (and the next change) brings Grafana back in line.
+ */
+export function queueingGrafanaChanges(
+  store: AccountsStore,
+  o: { now: () => Date; kick: () => void },
+): AccountsStore {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      const change = typeof prop === 'string' ? CHANGES[prop] : undefined;
+      if (!change || typeof value !== 'function') return value;
+      const method = value as (...args: unknown[]) => Promise<unknown>;
+      return async (...args: unknown[]): Promise<unknown> => {
+        const out = await method.apply(target, args);
+        const householdId = change.household(args, out);
+        if (out !== false && typeof householdId === 'string') {
+          await target.enqueueProvisioning({ householdId, kind: 'sync', reason: change.reason, at: o.now() });
+          o.kick();
+        }
+        return out;
+      };
+    },
   });
-  let out: GrafanaHousehold;
-  try {
-    out = await deps.grafana.provisionHousehold(
-      {
-        id: h.id,
-        name: h.name,
-        timeZone: h.timeZone,
-        currency: h.currency,
-        pricePerKwh: householdPriceAt(h, deps.now().getTime()),
-      },
-      token,
-    );
-  } catch (err) {
-    deps.log.warn({ err, household: householdId }, 'grafana provisioning failed');
-    await deps.store.deleteApiToken(householdId, id);
-    throw err;
-  }
-  for (const t of before) await deps.store.deleteApiToken(householdId, t.id);
-  return out;
 }
