@@ -111,6 +111,11 @@ test('a device rotates its own password: the new one works at once, the old one 
   await self(d.username, p2).expect(401);
   await self(d.username, 'wrong').expect(401);
   await request(app.callback()).get('/api/v1/devices/self').expect(401);
+  await request(app.callback())
+    .post('/api/v1/devices')
+    .set('authorization', `Bearer ${owner.accessToken}`)
+    .send({ name: 'Pi', id: 'self' })
+    .expect(400);
 });
 
 test('an operator forces rotation: with a grace the devices rotate themselves, without one they are cut off now', async () => {

@@ -17,6 +17,7 @@ import { revokeDevice } from '../core/devices/revocation.js';
 import { devicesLastSeen } from '../core/readings/last-seen.js';
 import { nameSocket, parseSocketNumber, SOCKET_ROLES } from '../core/devices/sockets.js';
 import type { AppDeps } from '../deps.js';
+import { ApiError } from '../errors.js';
 import { readJson } from '../http/body.js';
 import { validator } from '../http/validate.js';
 import type { AccountsStore, Device, SocketRole } from '../store/accounts-store.js';
@@ -113,6 +114,8 @@ export function deviceRoutes(router: Router, deps: AppDeps): void {
 
   router.post('/api/v1/devices', user, requireRole('member'), async (ctx: Context) => {
     const b = createBody(await readJson(ctx, 4096));
+    // The device's own endpoints live under /devices/self.
+    if (b.id === 'self') throw new ApiError('validation_failed', 'The device id "self" is reserved');
     ctx.status = 201;
     ctx.body = await createDevice(d, authOf(ctx).householdId, b.name, b.id ?? undefined);
   });
