@@ -22,6 +22,33 @@ const DESCRIBED: Record<string, string> = {
   'PUT /api/v1/household/tariff':
     "Body {periods, currency?}: the tariff, and optionally the household's currency (ISO 4217, three upper-case letters the runtime knows; only an owner may change it, 403 forbidden otherwise). Answers {currency, tariff}.",
 };
+/** The OpenID Connect provider's endpoints (src/oidc/; oidc-provider answers them, not the router). */
+const OIDC_PATHS: Record<string, Record<string, string>> = {
+  '/oidc/.well-known/openid-configuration': {
+    get: 'OpenID Connect discovery (also at /.well-known/openid-configuration); the issuer is API_PUBLIC_URL + /oidc.',
+  },
+  '/oidc/jwks': { get: 'The public keys ID tokens are signed with (RS256), made once into STATE_DIR.' },
+  '/oidc/auth': {
+    get: 'Authorization: response_type=code with PKCE (S256) only; client grafana; scopes openid email profile offline_access household. Sends the browser to the sign-in page, then back to the redirect URI with a code.',
+  },
+  '/oidc/interaction/{uid}': {
+    get: "The sign-in page (the portal's login form) of an authorization in progress.",
+  },
+  '/oidc/interaction/{uid}/login': {
+    post: 'Form email, password: signs in (throttled like /api/v1/auth/login); 303 back to the authorization, or the page again with 401/429.',
+  },
+  '/oidc/token': {
+    post: 'Token endpoint (client_secret_basic): authorization_code with code_verifier, refresh_token. Access tokens are opaque, 15 min; /prometheus takes them.',
+  },
+  '/oidc/me': { get: 'UserInfo: sub, email, name, household, role.' },
+  '/oidc/token/revocation': {
+    post: "Revokes an access or refresh token and the grant's other tokens with it.",
+  },
+  '/oidc/session/end': {
+    get: 'RP-initiated logout: ends the sign-in session and the refresh tokens bound to it.',
+  },
+};
+
 /** Paths a Pi calls with its broker login (HTTP Basic) instead of a user's bearer token. */
 const DEVICE_LOGIN = new Set(['/api/v1/devices/self', '/api/v1/devices/self/credentials']);
 const CACHING =
@@ -45,6 +72,9 @@ export function openApiDocument(router: Router): unknown {
       entry[m.toLowerCase()] = {
         ...(params.length ? { parameters: params } : {}),
         ...(DEVICE_LOGIN.has(path) ? { security: [{ deviceLogin: [] }] } : {}),
+        ...(path.startsWith('/prometheus/')
+          ? { security: [{ bearer: [] }, { apiToken: [] }, { openIdConnect: ['household'] }] }
+          : {}),
         responses: {
           default: {
             description: path.startsWith('/api/v1/readings/')
@@ -55,6 +85,13 @@ export function openApiDocument(router: Router): unknown {
       };
     }
   }
+  for (const [path, methods] of Object.entries(OIDC_PATHS))
+    paths[path] = Object.fromEntries(
+      Object.entries(methods).map(([m, description]) => [
+        m,
+        { security: [], responses: { default: { description } } },
+      ]),
+    );
   return {
     openapi: '3.1.0',
     info: { title: 'Energymonitor API', version: '1' },
@@ -65,6 +102,18 @@ export function openApiDocument(router: Router): unknown {
           type: 'http',
           scheme: 'basic',
           description: 'A device: its broker username and password',
+        },
+        apiToken: {
+          type: 'http',
+          scheme: 'basic',
+          description:
+            "A household API token or an OpenID Connect access token as the password (promtool's http://user:TOKEN@host/prometheus), or as a Bearer token",
+        },
+        openIdConnect: {
+          type: 'openIdConnect',
+          openIdConnectUrl: '/oidc/.well-known/openid-configuration',
+          description:
+            "The API's own provider (Grafana signs in with it); its access tokens read /prometheus as their account's household",
         },
       },
     },
