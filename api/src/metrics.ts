@@ -84,7 +84,7 @@ export function createMetrics(): ApiMetrics {
     }),
     readCacheLookups: new Counter({
       name: 'api_read_cache_lookups_total',
-      help: 'Look-ups in the read path caches (energy days, live, compressed bodies, prometheus) by result',
+      help: 'Look-ups in the read path caches (energy days, chart chunks, live, kept answers, prometheus final steps) by result',
       labelNames: ['cache', 'result'],
       registers: [registry],
     }),
