@@ -229,6 +229,25 @@ function deletion(name: string): HTMLElement {
   return form;
 }
 
+/** The household's Grafana board, when this server has a Grafana (GET answers 409 otherwise). */
+async function grafanaLink(): Promise<HTMLElement | null> {
+  const r = await raw('/api/v1/household/grafana');
+  if (!r.ok) return null;
+  const { url } = (await r.json()) as { url: string };
+  return h(
+    'section',
+    { class: 'card', id: 'grafana' },
+    h('h2', {}, 'Grafana'),
+    h(
+      'p',
+      {},
+      'Your household’s board, with the same account: ',
+      h('a', { href: url, id: 'grafana-board' }, 'open it in Grafana'),
+      '.',
+    ),
+  );
+}
+
 export async function householdPage({ view }: PageContext): Promise<void> {
   const me = await loadMe();
   const tz = me.household.timeZone;
@@ -244,6 +263,7 @@ export async function householdPage({ view }: PageContext): Promise<void> {
     tokens(canEdit, tz),
     preferences(),
   ]);
-  view.append(...parts, csv(tz));
+  const board = await grafanaLink().catch(() => null);
+  view.append(...parts, csv(tz), ...(board ? [board] : []));
   if (owner) view.append(deletion(me.household.name));
 }
