@@ -12,8 +12,10 @@
  * CA; the fleet reconnects with its old gateway credentials.
  *
  * RPO and RTO are measured and printed (docs/operations.md quotes them);
- * nothing asserts a duration. The file takes about 2–3 minutes (two stack
- * starts): it is a fault test.
+ * nothing asserts a duration. It takes about 2.5–3 minutes (two stack
+ * starts), past CI's budget: `npm run verify:backup` runs it, and
+ * compose/src/backup/backup-restore.test.ts is its small version in
+ * `npm test`.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
