@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clusterAmqpsUrls, clusterNodePorts } from './cluster-components.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { clusterAmqpsUrls, clusterNodePorts, clusterScrapeTargets } from './cluster-components.js';
+import { REPO_ROOT } from './repo-paths.js';
 import { stackComponents } from './components.js';
 import { parseCli } from './stack-config.js';
 
@@ -39,4 +43,15 @@ test('without --cluster the stack keeps one broker node and one collector', () =
     names.filter((n) => n.startsWith('collector') || n === 'rabbitmq'),
     ['rabbitmq', 'collector'],
   );
+});
+
+test('--cluster: vmagent scrapes every collector and every node, as one flow list in scrape.yml', () => {
+  const { config } = parseCli(['--cluster'], { STATE_DIR: '/tmp/x', COLLECTOR_METRICS_PORT: '9464' });
+  const t = clusterScrapeTargets(config);
+  const line = `      - targets: ['%{COLLECTOR_TARGET}']`.replace('%{COLLECTOR_TARGET}', t.collectors);
+  assert.deepEqual(parse(line), [{ targets: ['127.0.0.1:9464', '127.0.0.1:9465', '127.0.0.1:9466'] }]);
+  const scrape = readFileSync(join(REPO_ROOT, 'compose/monitoring/scrape.yml'), 'utf8');
+  assert.match(scrape, /targets: \['%\{COLLECTOR_TARGET\}'\]/);
+  assert.match(scrape, /targets: \['%\{RABBITMQ_PROMETHEUS_TARGET\}'\]/);
+  assert.equal(t.rabbitmq.split("', '").length, 3);
 });

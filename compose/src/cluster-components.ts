@@ -131,3 +131,17 @@ export function clusterCollectors(c: StackConfig, secrets: StackSecrets, logDir:
     };
   });
 }
+
+/**
+ * vmagent's scrape targets for the cluster: every collector and every
+ * node's Prometheus port. scrape.yml quotes each variable inside a flow list
+ * (`['%{COLLECTOR_TARGET}']`) and vmagent substitutes plain text, so several
+ * targets join with `', '`.
+ */
+export function clusterScrapeTargets(c: StackConfig): { collectors: string; rabbitmq: string } {
+  const join = (ports: number[]) => ports.map((p) => `127.0.0.1:${p}`).join("', '");
+  return {
+    collectors: join(Array.from({ length: CLUSTER_SHARDS }, (_, i) => c.collectorMetricsPort + i)),
+    rabbitmq: join(clusterNodePorts(c).map((p) => p.prometheus)),
+  };
+}

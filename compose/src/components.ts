@@ -15,6 +15,7 @@ import {
   clusterBroker,
   clusterCollectors,
   clusterNodePorts,
+  clusterScrapeTargets,
 } from './cluster-components.js';
 import { importPendingDefinitions, PENDING_DEFINITIONS } from './backup/broker-definitions.js';
 import { startMailSink } from './mail-sink.js';
@@ -161,8 +162,7 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
               join(logDir, 'seed.log'),
             );
             const line = out.split('\n').find((l) => l.startsWith('Portal:'));
-            // The seed does not know whether the API serves https.
-            if (line) ctx.portalLine = apiTls ? line.trim().replace('http://', 'https://') : line.trim();
+            if (line) ctx.portalLine = line.trim();
             return { address: fleetManifest, oneShot: true };
           },
         },
@@ -386,10 +386,12 @@ function monitoringComponents(c: StackConfig, secrets: StackSecrets, logDir: str
           logFile: join(logDir, 'vmagent.log'),
           env: {
             SCRAPE_INTERVAL: c.scrapeInterval,
-            COLLECTOR_TARGET: target(c.collectorMetricsPort),
+            COLLECTOR_TARGET: c.cluster ? clusterScrapeTargets(c).collectors : target(c.collectorMetricsPort),
             API_TARGET: target(c.apiPort),
             EXPORTER_TARGET: target(c.exporterMetricsPort),
-            RABBITMQ_PROMETHEUS_TARGET: target(c.rabbitmqPrometheusPort),
+            RABBITMQ_PROMETHEUS_TARGET: c.cluster
+              ? clusterScrapeTargets(c).rabbitmq
+              : target(c.rabbitmqPrometheusPort),
             VM_TARGET: target(c.vmPort),
             MONITORING_VM_TARGET: target(c.monitoringVmPort),
             VMAGENT_TARGET: target(c.vmagentPort),
