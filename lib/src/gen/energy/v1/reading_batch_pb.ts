@@ -34,8 +34,12 @@ export type ReadingBatch = Message<"energy.v1.ReadingBatch"> & {
   bootId: number;
 
   /**
-   * Grows by one per batch within a boot id. Lets the collector tell a
-   * redelivery (same seq) from a counter that really went backwards.
+   * Grows by one per batch within a boot id, starting at 1. Lets the
+   * collector tell a redelivery (same seq) from a counter that really went
+   * backwards. Seq 1 is the epoch's first batch: the collector also stores
+   * each of its sockets' energy counters as 0 at the interval's start, so
+   * the epoch's first minute counts (docs/design.md, "A counter epoch's
+   * first reading"). A device must not reuse seq 1 later in an epoch.
    *
    * @generated from field: uint32 seq = 2;
    */
