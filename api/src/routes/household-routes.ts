@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { param } from '../http/params.js';
 import { authOf, requireRole, requireUser } from '../auth/authenticate.js';
 import { createApiToken, deleteApiToken, listApiTokens } from '../core/accounts/api-tokens.js';
+import { DISPLAY_NAME_MAX, setDisplayName } from '../core/accounts/display-name.js';
 import { createInvite } from '../core/accounts/invites.js';
 import { listMembers, removeMember, updateMember } from '../core/accounts/members.js';
 import { preferences, setPreferences } from '../core/accounts/preferences.js';
@@ -57,6 +58,13 @@ const preferencesBody = validator<{ alertMails?: boolean }>({
   properties: { alertMails: { type: 'boolean', nullable: true } },
 });
 
+// Absent or null: the e-mail stands in again.
+const displayNameBody = validator<{ displayName?: string | null }>({
+  type: 'object',
+  additionalProperties: false,
+  properties: { displayName: { type: 'string', maxLength: DISPLAY_NAME_MAX, nullable: true } },
+});
+
 /** GrafanaErrors become a clear answer; anything else stays as it is (an ApiError, or an internal error). */
 function grafanaApiError(err: unknown): unknown {
   if (err instanceof GrafanaNotConfiguredError)
@@ -97,6 +105,11 @@ export function householdRoutes(router: Router, deps: AppDeps): void {
 
   router.put('/api/v1/me/preferences', user, async (ctx: Context) => {
     ctx.body = await setPreferences(d, authOf(ctx).userId, preferencesBody(await readJson(ctx, 4096)));
+  });
+
+  router.put('/api/v1/me/display-name', user, async (ctx: Context) => {
+    const b = displayNameBody(await readJson(ctx, 4096));
+    ctx.body = await setDisplayName(d, authOf(ctx).userId, b.displayName ?? null);
   });
 
   router.get('/api/v1/household/members', user, async (ctx: Context) => {
