@@ -67,6 +67,8 @@ function panel(spec: PanelSpec, id: number, x: number, y: number): Record<string
     datasource: DATASOURCE,
     gridPos: { x, y, w: spec.w, h: spec.h },
     ...(spec.timeFrom ? { timeFrom: spec.timeFrom } : {}),
+    // The minimum step is the panel's (@grafana/schema 10.4 has `interval` on Panel, not on a query).
+    ...(minStep(spec) ? { interval: minStep(spec) } : {}),
     ...(spec.maxDataPoints ? { maxDataPoints: spec.maxDataPoints } : {}),
     targets: spec.targets.map((t, i) => ({
       refId: String.fromCharCode(65 + i),
@@ -75,7 +77,6 @@ function panel(spec: PanelSpec, id: number, x: number, y: number): Record<string
       legendFormat: t.legend ?? '__auto',
       instant: t.instant ?? false,
       range: !(t.instant ?? false),
-      ...(t.interval ? { interval: t.interval } : {}),
     })),
     fieldConfig: {
       defaults: {
@@ -106,6 +107,11 @@ function panel(spec: PanelSpec, id: number, x: number, y: number): Record<string
             }
           : { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, orientation: 'auto' },
   };
+}
+
+/** A panel's minimum step: its queries' (one per panel where it is set). */
+function minStep(spec: PanelSpec): string | undefined {
+  return spec.targets.find((t) => t.interval)?.interval;
 }
 
 /** Lays the panels out left to right, wrapping at Grafana's 24 columns. */
@@ -141,7 +147,9 @@ function dashboard(spec: DashboardSpec): Record<string, unknown> {
           label: 'Data source',
           type: 'datasource',
           query: 'prometheus',
-          current: {},
+          // 'default': the organisation's default datasource of the type (there is one).
+          // @grafana/schema's VariableOption needs text and value; `{}` failed it.
+          current: { selected: false, text: 'default', value: 'default' },
           hide: 0,
         },
         ...(spec.extraVariables ?? []),
