@@ -1,7 +1,7 @@
 import type { Logger } from '@energy/lib/logger';
 import type { AccessTokens } from './auth/access-tokens.js';
 import type { Caller } from './core/accounts/callers.js';
-import type { LoginThrottle } from './auth/login-throttle.js';
+import type { Throttle } from './core/accounts/login.js';
 import type { ApiMetrics } from './metrics.js';
 import type { SeriesReader } from './core/readings/series-reader.js';
 import type { VmClient } from './vm/vm-client.js';
@@ -15,7 +15,8 @@ import type { OidcProvider } from './oidc/oidc-provider.js';
 export interface AppDeps {
   readonly store: AccountsStore;
   readonly tokens: AccessTokens;
-  readonly throttle: LoginThrottle;
+  /** In memory for one process; in MongoDB when replicas share the accounts (MongoLoginThrottle). */
+  readonly throttle: Throttle;
   /** VictoriaMetrics itself: the Prometheus-compatible pass-through, series deletion, health. */
   readonly vm: VmClient;
   /** The readings domain's reads (VmSeriesReader on `vm` outside tests of the domain alone). */

@@ -8,6 +8,7 @@ import { startTracing } from '@energy/lib/tracing';
 import { buildApp } from './app.js';
 import { AccessTokens } from './auth/access-tokens.js';
 import { LoginThrottle } from './auth/login-throttle.js';
+import { MongoLoginThrottle } from './auth/mongo-login-throttle.js';
 import { BrokerAdmin } from './broker/broker-admin.js';
 import { buildInternalApp } from './broker/internal-app.js';
 import { CONFIG_SPEC } from './config.js';
@@ -53,15 +54,19 @@ if (grafana.configured)
     metrics,
     intervalMs: Math.min(5_000, config.grafanaRetryMs),
   });
+const throttleLimits = {
+  perPair: config.loginPerPair,
+  perAccount: config.loginPerAccount,
+  perAddress: config.loginPerAddress,
+  windowSeconds: config.loginWindowSeconds,
+};
 const deps: AppDeps = {
   store,
   tokens: new AccessTokens(loadJwtSecret(config.stateDir, config.jwtSecret)),
-  throttle: new LoginThrottle({
-    perPair: config.loginPerPair,
-    perAccount: config.loginPerAccount,
-    perAddress: config.loginPerAddress,
-    windowSeconds: config.loginWindowSeconds,
-  }),
+  // On MongoDB the API may run as several replicas: they count login attempts together.
+  throttle: config.mongodbUri
+    ? await MongoLoginThrottle.open(config.mongodbUri, throttleLimits)
+    : new LoginThrottle(throttleLimits),
   vm,
   series: new VmSeriesReader(vm),
   metrics,

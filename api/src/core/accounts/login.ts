@@ -6,12 +6,16 @@ import { issueSession, type Session, type SessionDeps } from './sessions.js';
 /** Why a login was refused: the `reason` label of api_login_failures_total. */
 export type LoginFailure = 'throttled' | 'unknown_email' | 'wrong_password' | 'disabled';
 
-/** The login throttle (LoginThrottle): per account, per address and per pair. */
+/**
+ * The login throttle: per account, per address and per pair. In memory
+ * (LoginThrottle) for one API process, in MongoDB (MongoLoginThrottle) when
+ * replicas must count the same attempts.
+ */
 export interface Throttle {
   /** Seconds to wait, or 0 when the attempt may go ahead. */
-  check(email: string, address: string): number;
-  failed(email: string, address: string): void;
-  succeeded(email: string, address: string): void;
+  check(email: string, address: string): number | Promise<number>;
+  failed(email: string, address: string): void | Promise<void>;
+  succeeded(email: string, address: string): void | Promise<void>;
 }
 
 export interface CredentialDeps {
@@ -46,7 +50,7 @@ export async function checkCredentials(
   l: { email: string; password: string; address: string },
 ): Promise<{ userId: string; householdId: string }> {
   const email = l.email.toLowerCase();
-  const wait = deps.throttle.check(email, l.address);
+  const wait = await deps.throttle.check(email, l.address);
   if (wait > 0) {
     deps.onFailure('throttled');
     throw new ApiError('throttled', undefined, { 'retry-after': String(wait) });
@@ -56,10 +60,10 @@ export async function checkCredentials(
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), l.password);
   const m = user && ok && !user.disabled ? await deps.store.membershipOf(user.id) : undefined;
   if (!user || !ok || user.disabled || !m) {
-    deps.throttle.failed(email, l.address);
+    await deps.throttle.failed(email, l.address);
     deps.onFailure(!user ? 'unknown_email' : !ok ? 'wrong_password' : 'disabled');
     throw new ApiError('invalid_credentials');
   }
-  deps.throttle.succeeded(email, l.address);
+  await deps.throttle.succeeded(email, l.address);
   return { userId: user.id, householdId: m.householdId };
 }
