@@ -54,7 +54,10 @@ async function consumed(port: number): Promise<number> {
   }
 }
 
-test('3-node cluster: a broker node and a shard collector SIGKILLed under load, every reading counted back', async () => {
+test('3-node cluster: a broker node and a shard collector SIGKILLed under load, every reading counted back', async (t) => {
+  // Where the minutes go, in the TAP output (the cluster's starts dominate).
+  const began = Date.now();
+  const phase = (what: string) => t.diagnostic(`${((Date.now() - began) / 1000).toFixed(1)} s: ${what}`);
   const vm = await testVictoriaMetrics();
   const baseDir = mkdtempSync('/tmp/energy-test-cluster-');
   chmodSync(baseDir, 0o711); // the broker runs as user rabbitmq and must traverse it
@@ -68,6 +71,7 @@ test('3-node cluster: a broker node and a shard collector SIGKILLed under load, 
     });
   }
   const cluster = await startRabbitMQCluster({ baseDir, namePrefix: `energy-test-${process.pid}-c`, ports });
+  phase('cluster up');
   const collectors: ChildProcess[] = [];
   const publishers: AmqpPublisher[] = [];
   try {
@@ -116,6 +120,7 @@ test('3-node cluster: a broker node and a shard collector SIGKILLed under load, 
       );
     for (let s = 0; s < SHARDS; s++) startCollector(s);
     for (let s = 0; s < SHARDS; s++) await ready(s);
+    phase('collectors consuming');
 
     // Three replicas each, and the leaders spread over the nodes (balanced).
     const before = await shardQueues(cluster, 0);
@@ -178,6 +183,7 @@ test('3-node cluster: a broker node and a shard collector SIGKILLed under load, 
       .sort((a, b) => b.led - a.led)[0]!.i;
     const survivor = (victim + 1) % 3;
     const atKill = Math.min(...confirmed);
+    phase('fleet publishing');
     cluster.kill(victim);
     await waitFor(
       'leaders moved off the killed node',
@@ -189,6 +195,7 @@ test('3-node cluster: a broker node and a shard collector SIGKILLed under load, 
     );
     // Publishers go on through the surviving nodes while it is down, and the restart runs meanwhile.
     await allPast('every device publishing without the node', atKill + 5);
+    phase('leaders moved, fleet publishing without the node');
     const restarted = cluster.restart(victim);
 
     // One shard's collector dies (the busiest one, so it held deliveries), and comes back.
@@ -201,7 +208,9 @@ test('3-node cluster: a broker node and a shard collector SIGKILLed under load, 
     await allPast('publishing with a shard unconsumed', atCollectorKill + 3);
     startCollector(shard);
     await ready(shard);
+    phase('collector back');
     await restarted;
+    phase('node back');
     await allPast('publishing with the node back', Math.min(...confirmed) + 3);
     publishing = false;
     await Promise.all(loops);
@@ -220,6 +229,7 @@ test('3-node cluster: a broker node and a shard collector SIGKILLed under load, 
       (n) => n >= expected.size,
       90_000,
     );
+    phase('every reading stored');
     assert.deepEqual(await storedSamples(vm.url, hh), expected);
     // The killed node is a member again.
     const after = await shardQueues(cluster, victim);
