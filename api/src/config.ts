@@ -19,6 +19,8 @@ export interface ApiConfig {
   readonly brokerPublicUrl: string;
   /** Every node of a broker cluster devices are told about (comma-separated); unset: BROKER_PUBLIC_URL alone. */
   readonly brokerPublicUrls: readonly string[] | undefined;
+  /** A PEM file: the CA of the broker's amqps:// certificate, handed to devices when they pair. */
+  readonly brokerCaFile: string | undefined;
   /** How long a device's replaced broker secret stays accepted after it rotated it (DEVICE_SECRET_GRACE_HOURS). */
   readonly deviceSecretGraceHours: number;
   readonly rabbitmqManagementUrl: string | undefined;
@@ -65,6 +67,7 @@ export const CONFIG_SPEC: Spec<ApiConfig> = {
   jwtSecret: ['JWT_SECRET', field.optionalString()],
   brokerPublicUrl: ['BROKER_PUBLIC_URL', field.url(`amqp://127.0.0.1:${DEFAULT_PORTS.amqp}`)],
   brokerPublicUrls: ['BROKER_PUBLIC_URLS', brokerUrlsField()],
+  brokerCaFile: ['BROKER_CA_FILE', field.optionalString()],
   deviceSecretGraceHours: ['DEVICE_SECRET_GRACE_HOURS', field.number(24, 0, 24 * 30)],
   rabbitmqManagementUrl: ['RABBITMQ_MANAGEMENT_URL', field.optionalString()],
   rabbitmqAdminUser: ['RABBITMQ_ADMIN_USER', field.optionalString()],

@@ -27,6 +27,8 @@ export interface AppDeps {
   readonly brokerPublicUrl: string;
   /** Every node of a broker cluster devices are told about; absent: brokerPublicUrl alone. */
   readonly brokerPublicUrls?: readonly string[] | undefined;
+  /** The CA certificate (PEM) devices verify the broker's amqps:// certificate with (BROKER_CA_FILE). */
+  readonly brokerCa?: string | undefined;
   readonly brokerAdmin?: BrokerAdmin | undefined;
   /** How long a device's replaced secret stays accepted after it rotated (s); absent: 24 h. */
   readonly deviceSecretGraceS?: number | undefined;

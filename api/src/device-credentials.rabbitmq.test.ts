@@ -56,6 +56,12 @@ const force = (hh: string, graceSeconds: number) =>
     .post(`/internal/households/${hh}/device-credentials/rotate?key=${internalKey}`)
     .send({ graceSeconds });
 
+/** api_device_credential_rotations_total{reason} as /metrics would show it. */
+async function rotations(reason: 'self' | 'forced'): Promise<number> {
+  const m = await deps.metrics.deviceCredentialRotations.get();
+  return m.values.find((v) => v.labels.reason === reason)?.value ?? 0;
+}
+
 before(async () => {
   const rabbit = await testRabbitMQ();
   assert.ok(rabbit.authBackend, 'the test broker has the HTTP auth backend configured');
@@ -86,6 +92,7 @@ test('a device rotates its own password: the new one works at once, the old one 
   assert.equal(me.body.id, d.id);
   assert.equal(me.body.credentials.expiresAt, null);
   assert.equal(me.body.protocol.readingBatch.maxVersion, READING_BATCH_VERSION);
+  const selfBefore = await rotations('self');
 
   const r = await rotate(d.username, d.password).expect(201);
   const p2: string = r.body.broker.password;
@@ -108,6 +115,7 @@ test('a device rotates its own password: the new one works at once, the old one 
   // A lost answer: rotating again with the old one gives a new password, but the old one's deadline stays.
   const r3 = await rotate(d.username, d.password).expect(201);
   assert.equal(Date.parse(r3.body.previousValidUntil), until);
+  assert.equal(await rotations('self'), selfBefore + 2, 'both rotations counted');
   await self(d.username, p2).expect(401);
   await self(d.username, 'wrong').expect(401);
   await request(app.callback()).get('/api/v1/devices/self').expect(401);
@@ -120,8 +128,12 @@ test('a device rotates its own password: the new one works at once, the old one 
 
 test('an operator forces rotation: with a grace the devices rotate themselves, without one they are cut off now', async () => {
   const d = await newDevice('Pi');
+  const forcedBefore = await rotations('forced');
   const f = await force(owner.householdId, 3600).expect(200);
   assert.equal(f.body.devices >= 1, true);
+  // One per device replaced, not one per call.
+  let forced: number = f.body.devices;
+  assert.equal(await rotations('forced'), forcedBefore + forced);
   const told = await self(d.username, d.password).expect(200);
   assert.equal(Date.parse(told.body.credentials.expiresAt), Date.parse(f.body.validUntil));
   const fresh = (await rotate(d.username, d.password).expect(201)).body.broker.password as string;
@@ -134,11 +146,15 @@ test('an operator forces rotation: with a grace the devices rotate themselves, w
   // The management API lists a connection a moment after the handshake.
   for (let i = 0; i < 50 && cut === 0; i++) {
     if (i > 0) await new Promise((res) => setTimeout(res, 200));
-    cut = (await force(owner.householdId, 0).expect(200)).body.connectionsClosed as number;
+    const again = (await force(owner.householdId, 0).expect(200)).body;
+    forced += again.devices as number;
+    cut = again.connectionsClosed as number;
   }
+  assert.equal(await rotations('forced'), forcedBefore + forced);
   assert.ok(cut >= 1, 'the open connection was closed');
   await closed;
   await self(d.username, fresh).expect(401);
   await self(d.username, d.password).expect(401);
   await force(owner.householdId, -1).expect(400);
+  assert.equal(await rotations('forced'), forcedBefore + forced, 'a refused call counts nothing');
 });

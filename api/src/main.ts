@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { loadConfigOrExit } from '@energy/lib/config';
 import { HOST } from '@energy/lib/defaults';
@@ -73,6 +73,7 @@ const deps: AppDeps = {
   logger,
   brokerPublicUrl: config.brokerPublicUrl,
   brokerPublicUrls: config.brokerPublicUrls,
+  brokerCa: brokerCaFrom(config.brokerCaFile),
   deviceSecretGraceS: config.deviceSecretGraceHours * 3600,
   brokerAdmin:
     config.rabbitmqManagementUrl && config.rabbitmqAdminUser && config.rabbitmqAdminPassword
@@ -182,4 +183,21 @@ function grafanaFrom(): HttpGrafana | NoGrafana {
 function handler(app: { callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void> }) {
   const cb = app.callback();
   return (req: IncomingMessage, res: ServerResponse): void => void cb(req, res);
+}
+
+/** Read once at start: a missing or garbled file stops the API rather than pairing devices that cannot connect. */
+function brokerCaFrom(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    process.stderr.write(`BROKER_CA_FILE ${file} cannot be read: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    process.stderr.write(`BROKER_CA_FILE ${file} holds no PEM certificate\n`);
+    process.exit(1);
+  }
+  return pem;
 }

@@ -106,6 +106,13 @@ export function createMetrics(): ApiMetrics {
       labelNames: ['reason'],
       registers: [registry],
     }),
+    // A self rotation is routine; forced ones are an operator's (a leak, or hygiene with a grace period).
+    deviceCredentialRotations: new Counter({
+      name: 'api_device_credential_rotations_total',
+      help: 'Device broker passwords replaced, by reason (self: the device rotated it; forced: an operator did)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     untrackedClamped: new Counter({
       name: 'api_untracked_clamped_total',
       help: 'Energy buckets whose house meter read less than the sum of its sockets (measurement noise): untracked clamped to zero',
@@ -161,6 +168,7 @@ export interface ApiMetrics {
   readonly readCacheEntries: Gauge<'cache'>;
   readonly alertsReceived: Counter<'reason'>;
   readonly mails: Counter<'kind' | 'result'>;
+  readonly deviceCredentialRotations: Counter<'reason'>;
   readonly untrackedClamped: Counter;
   readonly grafanaJobs: Counter<'kind' | 'outcome'>;
   readonly grafanaQueueDepth: Gauge;

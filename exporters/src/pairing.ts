@@ -1,4 +1,5 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseDeviceUsername } from '@energy/lib/defaults';
 
 export interface PairingResponse {
@@ -10,22 +11,31 @@ export interface PairingResponse {
     readonly urls?: readonly string[];
     readonly username: string;
     readonly password: string;
+    /** The broker's CA certificate (PEM) when it is a private one (the launcher's local CA). */
+    readonly ca?: string;
   };
 }
+
+/** The CA file pairing writes beside the config file: AMQP_CA_FILE then names it. */
+export const BROKER_CA_FILE_NAME = 'broker-ca.pem';
 
 export class PairingError extends Error {
   override name = 'PairingError';
 }
 
-function isPairingResponse(v: unknown): v is PairingResponse {
-  const o = v as PairingResponse | null;
-  return (
-    typeof o?.id === 'string' &&
-    typeof o.broker?.url === 'string' &&
+/** The API answers {deviceId, …} (api/src/routes/device-routes.ts); `id` is kept for answers that say so. */
+function asPairingResponse(v: unknown): PairingResponse | undefined {
+  const o = v as (Omit<PairingResponse, 'id'> & { id?: unknown; deviceId?: unknown }) | null;
+  const id = typeof o?.deviceId === 'string' ? o.deviceId : o?.id;
+  const ok =
+    typeof id === 'string' &&
+    typeof o?.broker?.url === 'string' &&
     typeof o.broker.username === 'string' &&
     typeof o.broker.password === 'string' &&
-    parseDeviceUsername(o.broker.username) !== undefined
-  );
+    (o.broker.ca === undefined ||
+      (typeof o.broker.ca === 'string' && o.broker.ca.includes('BEGIN CERTIFICATE'))) &&
+    parseDeviceUsername(o.broker.username) !== undefined;
+  return ok ? { id, name: typeof o.name === 'string' ? o.name : id, broker: o.broker } : undefined;
 }
 
 /** Exchanges a pairing code for this Pi's broker credentials (once: the API forgets the code). */
@@ -53,11 +63,17 @@ export async function fetchPairing(
       `pairing refused (${res.status} ${e?.code ?? ''}): ${e?.message ?? text.slice(0, 200)}`,
     );
   }
-  if (!isPairingResponse(body)) throw new PairingError('the API answered without usable broker credentials');
-  return body;
+  const p = asPairingResponse(body);
+  if (!p) throw new PairingError('the API answered without usable broker credentials');
+  return p;
 }
 
-/** Writes the credentials into the config file, keeping its other settings; readable by the owner only. */
+/**
+ * Writes the credentials into the config file, keeping its other settings;
+ * readable by the owner only. A CA in the answer is written beside it and
+ * named by AMQP_CA_FILE, so the Pi verifies the broker with no manual step;
+ * without one, an AMQP_CA_FILE set by hand stays.
+ */
 export function writeCredentials(configPath: string, p: PairingResponse, apiUrl?: string): void {
   let existing: Record<string, unknown> = {};
   try {
@@ -65,8 +81,15 @@ export function writeCredentials(configPath: string, p: PairingResponse, apiUrl?
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
+  let ca: { AMQP_CA_FILE: string } | undefined;
+  if (p.broker.ca !== undefined) {
+    const caPath = resolve(join(dirname(configPath), BROKER_CA_FILE_NAME));
+    writeAtomically(caPath, p.broker.ca.endsWith('\n') ? p.broker.ca : `${p.broker.ca}\n`, 0o644);
+    ca = { AMQP_CA_FILE: caPath };
+  }
   const next = {
     ...existing,
+    ...ca,
     AMQP_URL: p.broker.url,
     // A single node clears a list an earlier pairing wrote.
     AMQP_URLS: (p.broker.urls ?? []).filter((u) => typeof u === 'string').join(','),
@@ -78,7 +101,11 @@ export function writeCredentials(configPath: string, p: PairingResponse, apiUrl?
     DEVICE_ID: p.id,
     DEVICE_NAME: p.name,
   };
-  const tmp = `${configPath}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, configPath);
+  writeAtomically(configPath, `${JSON.stringify(next, null, 2)}\n`, 0o600);
+}
+
+function writeAtomically(path: string, text: string, mode: number): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text, { mode });
+  renameSync(tmp, path);
 }

@@ -96,6 +96,7 @@ export function buildInternalApp(deps: AppDeps, secret: string): Koa {
       String(ctx.params.id),
       grace,
     );
+    deps.metrics.deviceCredentialRotations.inc({ reason: 'forced' }, r.devices);
     ctx.body = {
       devices: r.devices,
       validUntil: r.validUntil.toISOString(),

@@ -83,6 +83,7 @@ export function deviceRoutes(router: Router, deps: AppDeps): void {
     store: deps.store,
     brokerUrl: deps.brokerPublicUrl,
     brokerUrls: deps.brokerPublicUrls,
+    brokerCa: deps.brokerCa,
     now: () => deps.now?.() ?? new Date(),
   };
   const lastSeen = lastSeenFrom(deps);
@@ -97,6 +98,8 @@ export function deviceRoutes(router: Router, deps: AppDeps): void {
       name: a.device.name,
       credentials: { expiresAt: credentialsExpireAt(a)?.toISOString() ?? null },
       protocol: { readingBatch: { maxVersion: READING_BATCH_VERSION } },
+      // A device learns a renewed CA here before the old one's end.
+      broker: { ca: deps.brokerCa ?? null },
     };
   });
 
@@ -105,6 +108,7 @@ export function deviceRoutes(router: Router, deps: AppDeps): void {
       { ...d, graceS: deps.deviceSecretGraceS ?? DEFAULT_SECRET_GRACE_S },
       deviceOfRequest(ctx),
     );
+    deps.metrics.deviceCredentialRotations.inc({ reason: 'self' });
     ctx.status = 201;
     ctx.body = {
       broker: { username: r.username, password: r.password },

@@ -13,6 +13,8 @@ export interface DeviceCredentials {
     readonly urls: readonly string[];
     readonly username: string;
     readonly password: string;
+    /** The CA certificate (PEM) the broker's amqps:// certificate is signed by, when it is a private one. */
+    readonly ca?: string;
   };
 }
 
@@ -22,6 +24,8 @@ export interface DeviceCreationDeps {
   readonly brokerUrl: string;
   /** Every node devices may use (BROKER_PUBLIC_URLS); absent: `brokerUrl` alone. */
   readonly brokerUrls?: readonly string[] | undefined;
+  /** BROKER_CA_FILE's PEM: a device verifies the broker with it without a manual step. */
+  readonly brokerCa?: string | undefined;
   readonly now: () => Date;
 }
 
@@ -52,6 +56,12 @@ export async function createDevice(
   return {
     id,
     name,
-    broker: { url: urls[0] ?? deps.brokerUrl, urls, username: deviceUsername(householdId, id), password },
+    broker: {
+      url: urls[0] ?? deps.brokerUrl,
+      urls,
+      username: deviceUsername(householdId, id),
+      password,
+      ...(deps.brokerCa !== undefined ? { ca: deps.brokerCa } : {}),
+    },
   };
 }
