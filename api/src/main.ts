@@ -95,6 +95,7 @@ const deps: AppDeps = {
     grafanaClientSecret: loadGrafanaClientSecret(config.stateDir, config.grafanaOauthClientSecret),
     keys: loadOidcKeys(config.stateDir),
     store,
+    trustProxy: config.trustProxy,
   }),
 };
 

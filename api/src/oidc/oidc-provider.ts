@@ -22,6 +22,8 @@ export interface OidcOptions {
   readonly grafanaClientSecret: string;
   readonly keys: OidcKeys;
   readonly store: AccountsStore;
+  /** Behind the reverse proxy (TRUST_PROXY): https and the host come from its X-Forwarded-* headers. */
+  readonly trustProxy?: boolean;
   /** Access-token lifetime; the portal's JWT lives 15 minutes too. */
   readonly accessTokenSeconds?: number;
 }
@@ -152,6 +154,8 @@ export function buildProvider(o: OidcOptions): Provider {
     },
   };
   const provider = new Provider(`${o.apiPublicUrl.replace(/\/+$/, '')}${OIDC_PATH}`, config);
+  // Else an https issuer behind a TLS-terminating proxy would set its cookies without Secure.
+  provider.proxy = o.trustProxy ?? false;
   return provider;
 }
 

@@ -75,6 +75,8 @@ function startApi(): void {
 before(async () => {
   vmUrl = (await testVictoriaMetrics()).url;
   grafana = createServer((req, res) => {
+    // Chromium asks every new origin for its icon: not a page it was sent to.
+    if (req.url === '/favicon.ico') return void res.writeHead(404).end();
     nextGrafanaUrl(req.url ?? '/');
     res.writeHead(200, { 'content-type': 'text/html' }).end('<p>Grafana</p>');
   });
