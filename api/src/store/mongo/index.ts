@@ -9,8 +9,10 @@ import { MongoNotifications } from './notifications.js';
 import { MongoProvisioningQueue } from './provisioning-queue.js';
 import { MongoOidc } from './oidc.js';
 
-/** The MongoDB adapter (chosen when MONGODB_URI is set): each record kind's store over one connection. */
+// The queue's methods are bound in the constructor (bindParts): declared here for the type.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
 export interface MongoStore extends ProvisioningQueueStore {}
+/** The MongoDB adapter (chosen when MONGODB_URI is set): each record kind's store over one connection. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the queue's methods are bound in the constructor
 export class MongoStore extends ComposedStore implements AccountsStore {
   readonly kind = 'mongodb' as const;

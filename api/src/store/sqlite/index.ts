@@ -8,8 +8,10 @@ import { SqliteNotifications } from './notifications.js';
 import { SqliteProvisioningQueue } from './provisioning-queue.js';
 import { SqliteOidc } from './oidc.js';
 
-/** The embedded default store: each record kind's store over one SQLite file. */
+// The queue's methods are bound in the constructor (bindParts): declared here for the type.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
 export interface SqliteStore extends ProvisioningQueueStore {}
+/** The embedded default store: each record kind's store over one SQLite file. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the queue's methods are bound in the constructor
 export class SqliteStore extends ComposedStore implements AccountsStore {
   readonly kind = 'sqlite' as const;
