@@ -226,16 +226,26 @@ test('kept answers: the same bytes and ETag while they stand, a household edit s
   const chart = `/api/v1/readings/power?from=${new Date(t1 - 3_600_000).toISOString()}&to=${new Date(t1 + 90_000).toISOString()}&step=60`;
   const bars = `/api/v1/readings/energy?bucket=hour&from=${new Date(t1 - 3_600_000).toISOString()}`;
   const get = (path: string) => http().get(path).set(as(a)).set('accept-encoding', 'gzip').expect(200);
-  const first = await Promise.all([get(chart), get(bars), get('/api/v1/readings/live')]);
+  const first = await Promise.all([
+    get(chart),
+    get(bars),
+    get('/api/v1/readings/live'),
+    get('/api/v1/readings/standby'),
+  ]);
   const hits = await cacheMetric('api_read_cache_lookups_total', 'answers', 'hit');
   // Asked again (the chart by a range a few seconds later, the same grid): the kept answers, the same ETag.
   const chartLater = chart.replace(new Date(t1 + 90_000).toISOString(), `${(t1 + 95_000) / 1000}`);
-  const again = await Promise.all([get(chartLater), get(bars), get('/api/v1/readings/live')]);
+  const again = await Promise.all([
+    get(chartLater),
+    get(bars),
+    get('/api/v1/readings/live'),
+    get('/api/v1/readings/standby'),
+  ]);
   assert.deepEqual(
     again.map((r) => r.headers.etag),
     first.map((r) => r.headers.etag),
   );
-  assert.equal(await cacheMetric('api_read_cache_lookups_total', 'answers', 'hit'), hits + 3);
+  assert.equal(await cacheMetric('api_read_cache_lookups_total', 'answers', 'hit'), hits + 4);
   assert.equal(again[0]?.body.series[0].name, 'Socket 0');
   assert.equal(again[0]?.body.series[0].watts.at(-1), null);
 
@@ -246,10 +256,16 @@ test('kept answers: the same bytes and ETag while they stand, a household edit s
     .set(as(a))
     .send({ currency: 'CHF', periods: [{ from: '2000-01-01', pricePerKwh: 0.5 }] })
     .expect(200);
-  const edited = await Promise.all([get(chart), get(bars), get('/api/v1/readings/live')]);
+  const edited = await Promise.all([
+    get(chart),
+    get(bars),
+    get('/api/v1/readings/live'),
+    get('/api/v1/readings/standby'),
+  ]);
   assert.equal(edited[0]?.body.series[0].name, 'Kettle');
   assert.equal(edited[1]?.body.currency, 'CHF');
   assert.equal(edited[2]?.body.sockets[0].name, 'Kettle');
+  assert.deepEqual([edited[3]?.body.currency, edited[3]?.body.pricePerKwh], ['CHF', 0.5]);
 
   // A minute written before it is due stays unseen until then; once due, every view reads it.
   await importLines(lines(t1 + 60_000, 300));

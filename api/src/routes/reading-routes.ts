@@ -10,6 +10,7 @@ import { liveView } from '../core/readings/live.js';
 import { chartGrid, defaultStepSeconds, powerChart, stepProblem } from '../core/readings/power.js';
 import { socketNames, type SocketNames } from '../core/readings/sockets.js';
 import { standbyView } from '../core/readings/standby.js';
+import { householdPriceAt } from '../core/readings/tariff.js';
 import type { AppDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { Answer, sendAnswer } from '../http/cached-answer.js';
@@ -204,8 +205,14 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
   router.get('/api/v1/readings/energy', user, energyRoute('energy'));
   router.get('/api/v1/readings/export.csv', user, energyRoute('csv'));
 
+  // A 7-day quantile per socket (the store's heaviest read of the portal), as of when it was read:
+  // kept until the household's next device-minute, and a new key when today's price changes.
   router.get('/api/v1/readings/standby', user, async (ctx: Context) => {
-    const { hh, names } = await context(deps, ctx);
-    ctx.body = await standbyView(deps.series, hh, names, nowMs());
+    const { hh, names, state } = await context(deps, ctx);
+    const now = nowMs();
+    await serve(ctx, hh.id, `standby\u0000${state}\u0000${householdPriceAt(hh, now)}`, async () => ({
+      answer: new Answer(await standbyView(deps.series, hh, names, now)),
+      final: false,
+    }));
   });
 }
