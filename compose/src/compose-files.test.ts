@@ -1,7 +1,7 @@
 // The docker compose files cannot run here (no Docker engine): check them
 // against the Compose JSON schema and for the mistakes a schema cannot see.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -146,5 +146,23 @@ test('the cluster: three broker nodes every client knows, and each VictoriaMetri
     assert.equal(env(name).TRUST_PROXY, 'true');
     assert.match(env(name).MONGODB_URI ?? '', /replicaSet=rs0/);
     assert.equal((env(name).BROKER_PUBLIC_URLS ?? '').split(',').length, 3);
+  }
+});
+
+test('every mounted entrypoint script is executable', () => {
+  for (const file of FILES) {
+    const services = load(file).services as Record<string, Service & { entrypoint?: string[] | string }>;
+    for (const [name, s] of Object.entries(services)) {
+      const entry = Array.isArray(s.entrypoint) ? s.entrypoint[0] : s.entrypoint;
+      if (!entry?.endsWith('.sh')) continue;
+      const mount = (s.volumes ?? [])
+        .map((v) => (typeof v === 'string' ? v.split(':') : []))
+        .find((parts) => parts[1] === entry);
+      assert.ok(mount?.[0], `${file}: ${name} runs ${entry}, which is not mounted`);
+      assert.ok(
+        (statSync(resolve(COMPOSE_DIR, mount[0])).mode & 0o111) !== 0,
+        `${file}: ${mount[0]} is not executable`,
+      );
+    }
   }
 });
