@@ -20,6 +20,7 @@ import {
 import { importPendingDefinitions, PENDING_DEFINITIONS } from './backup/broker-definitions.js';
 import { startMailSink } from './mail-sink.js';
 import { renderAlertmanagerConfig } from './alertmanager-config.js';
+import { renderScrapeConfig } from './scrape-config.js';
 import { COLLECTOR_USER, ensureCollectorUser } from './broker-users.js';
 import type { Component } from './component.js';
 import { HOUSEHOLDS_VMALERT_FLAGS } from './monitoring-flags.js';
@@ -198,6 +199,8 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
                     .join(','),
                 }
               : {}),
+            // …and get that CA in their pairing answer, written beside their config (exporters/src/pairing.ts).
+            ...(c.production ? { BROKER_CA_FILE: ca.caCertFile } : {}),
             ...(apiCert ? { API_TLS_CERT_FILE: apiCert.certFile, API_TLS_KEY_FILE: apiCert.keyFile } : {}),
             RABBITMQ_MANAGEMENT_URL: rabbit?.managementUrl ?? '',
             RABBITMQ_ADMIN_USER: rabbit?.admin.username ?? '',
@@ -378,9 +381,22 @@ function monitoringComponents(c: StackConfig, secrets: StackSecrets, logDir: str
       needsFiles: [MONITORING.scrapeConfig],
       dependsOn: ['monitoring-vm'],
       async start() {
+        // The API on TLS only (API_TLS, PRODUCTION): its job asks for https and trusts the local CA.
+        const apiTls = c.production || c.apiTls;
+        let scrapeConfigFile = MONITORING.scrapeConfig;
+        if (apiTls) {
+          mkdirSync(dir, { recursive: true });
+          scrapeConfigFile = join(dir, 'scrape.yml');
+          writeFileSync(
+            scrapeConfigFile,
+            renderScrapeConfig(readFileSync(MONITORING.scrapeConfig, 'utf8'), {
+              apiCaFile: join(c.stateDir, 'tls', 'ca.crt'),
+            }),
+          );
+        }
         const p = await startVmagent({
           port: c.vmagentPort,
-          scrapeConfigFile: MONITORING.scrapeConfig,
+          scrapeConfigFile,
           remoteWriteUrl: `${monitoringVmUrl}/api/v1/write`,
           tmpDataPath: join(dir, 'vmagent'),
           logFile: join(logDir, 'vmagent.log'),

@@ -36,12 +36,17 @@ test('pairing exchanges the code and writes the credentials, keeping other setti
           urls: ['amqp://b:5672', 'amqp://c:5672'],
           username: 'h1.pi1',
           password: 's3',
+          // Beside plain amqp:// URLs a CA is of no use, and a CA file would be refused at start.
+          ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
         },
       }),
     ];
   });
   const path = join(mkdtempSync(join(tmpdir(), 'pair-')), 'c.json');
-  writeFileSync(path, JSON.stringify({ METERS: [{ type: 'simulator' }] }));
+  writeFileSync(
+    path,
+    JSON.stringify({ METERS: [{ type: 'simulator' }], AMQP_CA_FILE: '/etc/energy/old-ca.pem' }),
+  );
   writeCredentials(path, await fetchPairing(url, 'K7Q-2MX'));
   const cfg = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   assert.equal(cfg.AMQP_USERNAME, 'h1.pi1');
@@ -51,6 +56,7 @@ test('pairing exchanges the code and writes the credentials, keeping other setti
   const read = readExporterConfig({ EXPORTER_CONFIG: path });
   assert.deepEqual(read.amqpUrls, ['amqp://b:5672', 'amqp://c:5672']);
   assert.deepEqual(cfg.METERS, [{ type: 'simulator' }]);
+  assert.equal(cfg.AMQP_CA_FILE, undefined, 'an earlier CA file is dropped for a plain broker');
   assert.equal(statSync(path).mode & 0o777, 0o600);
 });
 

@@ -70,9 +70,9 @@ export async function fetchPairing(
 
 /**
  * Writes the credentials into the config file, keeping its other settings;
- * readable by the owner only. A CA in the answer is written beside it and
- * named by AMQP_CA_FILE, so the Pi verifies the broker with no manual step;
- * without one, an AMQP_CA_FILE set by hand stays.
+ * readable by the owner only. A CA in the answer for an amqps:// broker is
+ * written beside it and named by AMQP_CA_FILE, so the Pi verifies the broker
+ * with no manual step; without one, an AMQP_CA_FILE set by hand stays.
  */
 export function writeCredentials(configPath: string, p: PairingResponse, apiUrl?: string): void {
   let existing: Record<string, unknown> = {};
@@ -81,12 +81,16 @@ export function writeCredentials(configPath: string, p: PairingResponse, apiUrl?
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
+  const urls = [p.broker.url, ...(p.broker.urls ?? [])];
+  const tls = urls.some((u) => u.startsWith('amqps:'));
   let ca: { AMQP_CA_FILE: string } | undefined;
-  if (p.broker.ca !== undefined) {
+  if (tls && p.broker.ca !== undefined) {
     const caPath = resolve(join(dirname(configPath), BROKER_CA_FILE_NAME));
     writeAtomically(caPath, p.broker.ca.endsWith('\n') ? p.broker.ca : `${p.broker.ca}\n`, 0o644);
     ca = { AMQP_CA_FILE: caPath };
   }
+  // A CA file beside plain amqp:// URLs is refused at start (lib/src/amqp-tls.ts): a plain broker drops it.
+  if (!tls) delete existing.AMQP_CA_FILE;
   const next = {
     ...existing,
     ...ca,
