@@ -18,6 +18,17 @@ export const ENERGY_SERIES = 'energy_socket_energy_joules_total';
  */
 export const COMPLETENESS_SERIES = 'energy_device_complete_until_seconds';
 
+/**
+ * A household's closed local days, written back by the API once a day is
+ * final (api/src/grafana/daily-writeback-loop.ts): kWh and cost per socket,
+ * stamped at the local day's start (local midnight in the household's zone),
+ * labels household, device, socket (cost also currency). The household board
+ * reads these for closed days: PromQL alone cannot do local days or
+ * time-of-use money.
+ */
+export const DAILY_KWH_SERIES = 'energy_household_daily_kwh';
+export const DAILY_COST_SERIES = 'energy_household_daily_cost';
+
 /** The labels every reading series carries, in the collector's write order. */
 export const SERIES_LABELS = {
   household: 'household',
