@@ -13,6 +13,14 @@ export interface ApiConfig {
    * `/select/<tenant>/prometheus`. Unset: derived from VM_URL (vm/vm-urls.ts).
    */
   readonly vmDeleteUrl: string | undefined;
+  /**
+   * Where the API writes its own series (the daily kWh and cost of closed
+   * days, docs/grafana.md): a cluster's vminsert `/insert/<tenant>/prometheus`.
+   * Unset: VM_URL when it is a single node; nothing written back on a cluster.
+   */
+  readonly vmWriteUrl: string | undefined;
+  /** How often closed days are looked for and written back (ms). */
+  readonly dailyWritebackMs: number;
   readonly stateDir: string;
   readonly mongodbUri: string | undefined;
   readonly jwtSecret: string | undefined;
@@ -62,6 +70,8 @@ export const CONFIG_SPEC: Spec<ApiConfig> = {
   brokerAuthSecret: ['BROKER_AUTH_SECRET', field.string()],
   vmUrl: ['VM_URL', field.url(`http://127.0.0.1:${DEFAULT_PORTS.victoriaMetrics}`)],
   vmDeleteUrl: ['VM_DELETE_URL', optionalUrl()],
+  vmWriteUrl: ['VM_WRITE_URL', optionalUrl()],
+  dailyWritebackMs: ['DAILY_WRITEBACK_MS', field.int(60_000, 1000)],
   stateDir: ['STATE_DIR', field.string()],
   mongodbUri: ['MONGODB_URI', field.optionalString()],
   jwtSecret: ['JWT_SECRET', field.optionalString()],

@@ -25,6 +25,8 @@ import { buildProvider } from './oidc/oidc-provider.js';
 import { loadPortal } from './portal/load-portal.js';
 import { VmClient } from './vm/vm-client.js';
 import { VmSeriesReader } from './vm/vm-series-reader.js';
+import { VmWriter, vmWriteBase } from './vm/vm-writer.js';
+import { startWritebackLoop, type WritebackLoop } from './grafana/daily-writeback-loop.js';
 import { openStore } from './store/open-store.js';
 import { SmtpMailer } from './mail/smtp-mailer.js';
 
@@ -60,6 +62,18 @@ const throttleLimits = {
   perAddress: config.loginPerAddress,
   windowSeconds: config.loginWindowSeconds,
 };
+const series = new VmSeriesReader(vm);
+// Closed local days written back as daily kWh and cost series for the household board (docs/grafana.md).
+const writeBase = vmWriteBase(config.vmUrl, config.vmWriteUrl);
+let writeback: WritebackLoop | undefined;
+if (writeBase)
+  writeback = startWritebackLoop({
+    deps: { store, series, writer: new VmWriter(vm, writeBase), nowMs: Date.now },
+    logger,
+    metrics,
+    intervalMs: config.dailyWritebackMs,
+  });
+else logger.info("VM_URL is a cluster's vmselect and VM_WRITE_URL is unset: no daily write-back");
 const deps: AppDeps = {
   store,
   tokens: new AccessTokens(loadJwtSecret(config.stateDir, config.jwtSecret)),
@@ -68,7 +82,7 @@ const deps: AppDeps = {
     ? await MongoLoginThrottle.open(config.mongodbUri, throttleLimits)
     : new LoginThrottle(throttleLimits),
   vm,
-  series: new VmSeriesReader(vm),
+  series,
   metrics,
   logger,
   brokerPublicUrl: config.brokerPublicUrl,
@@ -138,7 +152,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     api.closeAllConnections();
     internal.closeAllConnections();
     void Promise.allSettled([
-      provisioning?.stop().then(() => store.close()) ?? store.close(),
+      Promise.all([provisioning?.stop(), writeback?.stop()]).then(() => store.close()),
       tracing.shutdown(),
     ]).then(() => process.exit(0));
   });

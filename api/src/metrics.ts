@@ -146,6 +146,22 @@ export function createMetrics(): ApiMetrics {
       help: 'Age of the oldest waiting Grafana provisioning job (0 when none waits)',
       registers: [registry],
     }),
+    dailyWritebackDays: new Counter({
+      name: 'api_daily_writeback_days_total',
+      help: 'Closed local household days written back as daily kWh and cost series, by outcome (written, failed)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    dailyWritebackSamples: new Counter({
+      name: 'api_daily_writeback_samples_total',
+      help: 'Daily kWh and cost samples written back to VictoriaMetrics',
+      registers: [registry],
+    }),
+    dailyWritebackBehind: new Gauge({
+      name: 'api_daily_writeback_households_behind',
+      help: 'Households seen in the last pass with a final day not yet written (work left for later passes)',
+      registers: [registry],
+    }),
   };
 }
 
@@ -174,4 +190,8 @@ export interface ApiMetrics {
   readonly grafanaQueueDepth: Gauge;
   readonly grafanaQueueFailing: Gauge;
   readonly grafanaQueueOldestAge: Gauge;
+  /** Daily write-back (api/src/grafana/daily-writeback-loop.ts). */
+  readonly dailyWritebackDays: Counter<'outcome'>;
+  readonly dailyWritebackSamples: Counter;
+  readonly dailyWritebackBehind: Gauge;
 }

@@ -28,6 +28,12 @@ export const COMPLETENESS_SERIES = 'energy_device_complete_until_seconds';
  */
 export const DAILY_KWH_SERIES = 'energy_household_daily_kwh';
 export const DAILY_COST_SERIES = 'energy_household_daily_cost';
+/**
+ * The write-back's progress (label household): one sample per day written,
+ * empty days too, its value the number of sockets written that day. The
+ * newest one is the last day written, read back instead of a store record.
+ */
+export const DAILY_WRITTEN_SERIES = 'energy_household_daily_written_sockets';
 
 /** The labels every reading series carries, in the collector's write order. */
 export const SERIES_LABELS = {

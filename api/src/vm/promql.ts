@@ -1,4 +1,10 @@
-import { COMPLETENESS_SERIES, ENERGY_SERIES, POWER_SERIES, SERIES_LABELS } from '@energy/lib/series';
+import {
+  COMPLETENESS_SERIES,
+  DAILY_WRITTEN_SERIES,
+  ENERGY_SERIES,
+  POWER_SERIES,
+  SERIES_LABELS,
+} from '@energy/lib/series';
 
 /**
  * Every PromQL (MetricsQL) string the API sends to VictoriaMetrics, built
@@ -53,3 +59,7 @@ export const householdSeries = (household: string): string =>
 
 /** The label filter VictoriaMetrics adds to every read (`extra_label`). */
 export const householdFilter = (household: string): string => `${SERIES_LABELS.household}=${household}`;
+
+/** When the household's newest daily write-back sample is stamped (Unix seconds): the last day written. */
+export const lastDailyWrite = (withinMs: number): string =>
+  `max(tlast_over_time(${DAILY_WRITTEN_SERIES}[${duration(withinMs)}]))`;
