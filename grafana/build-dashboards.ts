@@ -6,7 +6,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format, resolveConfig } from 'prettier';
-import { ENERGY_SERIES, POWER_SERIES, SERIES_LABELS } from '@energy/lib/series';
+import {
+  DAILY_COST_SERIES,
+  DAILY_KWH_SERIES,
+  ENERGY_SERIES,
+  POWER_SERIES,
+  SERIES_LABELS,
+} from '@energy/lib/series';
 
 export interface Target {
   readonly expr: string;
@@ -170,11 +176,19 @@ const RATE = '$__rate_interval';
  * One household, through the API's Prometheus-compatible endpoint
  * (`/prometheus`, a household API token): the API adds
  * extra_label=household=<id> to every query, so no household filter here.
- * The API's Grafana adapter sets `price_per_kwh` and `currency` from the
- * household's tariff when it provisions the board. Day and month buckets
- * follow the browser's time zone only approximately (steps are UTC-aligned);
- * the portal's energy endpoint is exact.
+ * Closed local days come from the daily kWh and cost the API writes back
+ * once a day is final (its own energy code: local days and time-of-use
+ * money, equal to the portal's to the cent; docs/grafana.md); today comes
+ * from the raw counters, priced with `price_per_kwh` (today's price, which
+ * the API's Grafana adapter sets with `currency` when it provisions the
+ * board). A daily bar sits at the step after its local midnight (steps are
+ * UTC-aligned); its value is exact.
  */
+/** A closed local day's written value, each step showing the day whose local midnight fell within it. */
+const closedDays = (series: string, by?: string): string =>
+  `sum${by ? ` by (${by})` : ''} (last_over_time(${series}[1d]))`;
+/** The closed days of the panel's range, summed. */
+const closedInRange = (series: string): string => `sum(sum_over_time(${series}[$__range]))`;
 const household: DashboardSpec = {
   file: 'household/household-energy.json',
   uid: 'energy-household',
@@ -248,40 +262,38 @@ const household: DashboardSpec = {
       ],
     },
     {
-      title: 'Energy this month',
+      title: 'Energy this month (closed days)',
       type: 'stat',
       unit: 'kwatth',
       decimals: 1,
       w: 6,
       h: 5,
       timeFrom: 'now/M',
-      targets: [{ expr: `sum(increase(${ENERGY_SERIES}[$__range])) / ${KWH}`, instant: true }],
+      description: 'The closed days of this month as the portal counts them; today is in "Energy today".',
+      targets: [{ expr: closedInRange(DAILY_KWH_SERIES), instant: true }],
     },
     {
-      title: 'Cost this month ($currency)',
+      title: 'Cost this month ($currency, closed days)',
       type: 'stat',
       unit: 'none',
       decimals: 2,
       w: 6,
       h: 5,
       timeFrom: 'now/M',
-      targets: [
-        {
-          expr: `sum(increase(${ENERGY_SERIES}[$__range])) / ${KWH} * $price_per_kwh`,
-          instant: true,
-        },
-      ],
+      description: 'The closed days of this month at the household tariff, as the portal counts them.',
+      targets: [{ expr: closedInRange(DAILY_COST_SERIES), instant: true }],
     },
     {
       title: 'kWh per day (last 30 days)',
       type: 'barchart',
+      description: 'Closed local days, written by the API once final; equal to the portal per socket.',
       unit: 'kwatth',
       w: 12,
       h: 9,
       timeFrom: '30d',
       targets: [
         {
-          expr: `sum by (${BY_SOCKET}) (increase(${ENERGY_SERIES}[1d])) / ${KWH}`,
+          expr: closedDays(DAILY_KWH_SERIES, BY_SOCKET),
           legend: SOCKET_LEGEND,
           interval: '1d',
         },
@@ -306,6 +318,8 @@ const household: DashboardSpec = {
     {
       title: 'Cost per day ($currency, last 30 days)',
       type: 'barchart',
+      description:
+        'Closed local days at the household tariff (time of use included), as the portal counts them.',
       unit: 'none',
       decimals: 2,
       w: 24,
@@ -313,7 +327,7 @@ const household: DashboardSpec = {
       timeFrom: '30d',
       targets: [
         {
-          expr: `sum(increase(${ENERGY_SERIES}[1d])) / ${KWH} * $price_per_kwh`,
+          expr: closedDays(DAILY_COST_SERIES),
           legend: 'cost',
           interval: '1d',
         },
