@@ -18,6 +18,7 @@ import { NoGrafana } from './grafana/grafana-provisioner.js';
 import { HttpGrafana } from './grafana/http-grafana.js';
 import { startProvisioningLoop, type ProvisioningLoop } from './grafana/provisioning-loop.js';
 import { QueuedGrafana, queueingGrafanaChanges } from './core/households/grafana-provisioning.js';
+import { queueLayoutMigration } from './core/households/grafana-migration.js';
 import { loadJwtSecret } from './jwt-secret.js';
 import { createMetrics } from './metrics.js';
 import { loadGrafanaClientSecret, loadOidcKeys } from './oidc/oidc-keys.js';
@@ -49,6 +50,19 @@ let provisioning: ProvisioningLoop | undefined;
 const kick = (): void => provisioning?.kick();
 const now = (): Date => new Date();
 const store = grafana.configured ? queueingGrafanaChanges(openedStore, { now, kick }) : openedStore;
+if (grafana.configured) {
+  // Households of the organisation-per-household layout: a first bounded
+  // part queued before listening, the rest a minute apart until done.
+  const migrate = async (maxPages: number): Promise<void> => {
+    try {
+      if ((await queueLayoutMigration({ store, now, kick, log: logger, maxPages })).done) return;
+    } catch (err) {
+      logger.error({ err }, 'grafana: the layout migration pass failed; tried again in a minute');
+    }
+    setTimeout(() => void migrate(200), 60_000).unref();
+  };
+  await migrate(4);
+}
 if (grafana.configured)
   provisioning = startProvisioningLoop({
     worker: { store, grafana, now, backoff: { initialMs: config.grafanaRetryMs, maxMs: 300_000 } },

@@ -33,6 +33,8 @@ export type {
 export { ROLES } from './ports/household-store.js';
 export type { Notification, NotificationStore } from './ports/notification-store.js';
 export type {
+  NewProvisioningJob,
+  ProvisioningCursor,
   ProvisioningJob,
   ProvisioningJobKind,
   ProvisioningQueueStats,

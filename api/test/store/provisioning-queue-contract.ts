@@ -147,5 +147,81 @@ export function provisioningQueueContract(name: string, open: () => Promise<Acco
         await second.close();
       }
     });
+
+    withStore('household ids come in ascending pages after a given id', async (s) => {
+      const ids = [hh(), hh(), hh()].sort();
+      for (const id of ids) await s.createHousehold({ id, name: 'h', timeZone: 'UTC', currency: 'EUR' });
+      const first = ids[0] ?? '';
+      // The store may hold other tests' households: read from just before ours.
+      const before = first.slice(0, -1);
+      const pages: string[] = [];
+      let after = before;
+      for (;;) {
+        const page = await s.householdIds(after, 2);
+        assert.ok(page.length <= 2);
+        assert.deepEqual(page, [...page].sort());
+        pages.push(...page);
+        if (page.length < 2 || (page.at(-1) ?? '') > (ids[2] ?? '')) break;
+        after = page.at(-1) ?? '';
+      }
+      assert.deepEqual(
+        pages.filter((id) => ids.includes(id)),
+        ids,
+      );
+      assert.ok(pages.every((id) => id > before));
+    });
+
+    withStore('a pass cursor moves with its page of jobs, once, from where it stood', async (s) => {
+      const key = `pass-${hh()}`;
+      const [a, b] = [hh(), hh()];
+      assert.deepEqual(await s.provisioningCursor(key), { after: '', done: false });
+      const job = (householdId: string) => ({
+        householdId,
+        kind: 'migrate' as const,
+        reason: 'r',
+        at: at(0),
+      });
+      assert.equal(await s.advanceProvisioningCursor(key, '', a, [job(a)]), true);
+      // A second process that read the cursor before the first moved it queues nothing.
+      assert.equal(await s.advanceProvisioningCursor(key, '', a, [job(a)]), false);
+      assert.deepEqual(await s.provisioningCursor(key), { after: a, done: false });
+      assert.equal(await s.advanceProvisioningCursor(key, a, null, [job(b)]), true);
+      assert.deepEqual(await s.provisioningCursor(key), { after: a, done: true });
+      assert.equal(
+        await s.advanceProvisioningCursor(key, a, null, [job(b)]),
+        false,
+        'a done pass stays done',
+      );
+      const jobs = await mine(s, [a, b], at(0));
+      assert.deepEqual(
+        jobs.map((j) => [j.householdId, j.kind]),
+        [
+          [a, 'migrate'],
+          [b, 'migrate'],
+        ],
+      );
+      for (const j of jobs) await s.completeProvisioningJob(j.seq);
+    });
+
+    withStore(
+      'where a change and its job share a transaction, a failing change queues nothing',
+      async (s) => {
+        if (!s.withProvisioningJob) return; // MongoDB: queued after the change (docs/grafana.md)
+        const [a, b] = [hh(), hh()];
+        const job = (householdId: string) => ({ householdId, kind: 'sync' as const, reason: 'r', at: at(0) });
+        const create = (name: string) => () =>
+          s.createHousehold({ id: a, name, timeZone: 'UTC', currency: 'EUR' });
+        await s.withProvisioningJob(create('a'), job(a));
+        // The same id again: the change fails, and its job goes with it.
+        await assert.rejects(async () => s.withProvisioningJob?.(create('again'), job(b)));
+        assert.equal((await s.householdById(a))?.name, 'a');
+        const jobs = await mine(s, [a, b], at(0));
+        assert.deepEqual(
+          jobs.map((j) => j.householdId),
+          [a],
+        );
+        for (const j of jobs) await s.completeProvisioningJob(j.seq);
+      },
+    );
   });
 }

@@ -59,10 +59,8 @@ export class QueuedGrafana implements GrafanaProvisioner {
  * The store methods whose success changes what Grafana must hold, and why.
  * A `false` answer (nothing changed) queues nothing.
  */
-const CHANGES: Readonly<
-  Record<string, { reason: string; household: (args: unknown[], out: unknown) => unknown }>
-> = {
-  createHousehold: { reason: 'household created', household: (_a, out) => (out as { id: string }).id },
+const CHANGES: Readonly<Record<string, { reason: string; household: (args: unknown[]) => unknown }>> = {
+  createHousehold: { reason: 'household created', household: (a) => (a[0] as { id: string }).id },
   updateHousehold: { reason: 'household changed', household: (a) => a[0] },
   addMembership: { reason: 'member added', household: (a) => (a[0] as { householdId: string }).householdId },
   removeMembership: { reason: 'member removed', household: (a) => a[1] },
@@ -75,9 +73,13 @@ const CHANGES: Readonly<
 
 /**
  * The store, with every change Grafana must hear about put on the queue
- * right after the change itself — whichever route, seed or script made it,
- * so no caller can forget. A crash between the two loses the job; the
- * owner's re-sync (and the next change) brings Grafana back in line.
+ * with the change itself — whichever route, seed or script made it, so no
+ * caller can forget. Where the store can (SQLite: `withProvisioningJob`)
+ * change and job commit in one transaction, and a change that turns out to
+ * change nothing still queues a (harmless, idempotent) sync. Elsewhere
+ * (MongoDB) the job is queued right after a change that changed something,
+ * and a crash between the two loses the job until the household's next
+ * change or the owner's re-sync (docs/grafana.md).
  */
 export function queueingGrafanaChanges(
   store: AccountsStore,
@@ -90,12 +92,18 @@ export function queueingGrafanaChanges(
       if (!change || typeof value !== 'function') return value;
       const method = value as (...args: unknown[]) => Promise<unknown>;
       return async (...args: unknown[]): Promise<unknown> => {
-        const out = await method.apply(target, args);
-        const householdId = change.household(args, out);
-        if (out !== false && typeof householdId === 'string') {
-          await target.enqueueProvisioning({ householdId, kind: 'sync', reason: change.reason, at: o.now() });
-          o.kick();
+        const householdId = change.household(args);
+        if (typeof householdId !== 'string') return method.apply(target, args);
+        const job = { householdId, kind: 'sync' as const, reason: change.reason, at: o.now() };
+        let out: unknown;
+        if (target.withProvisioningJob) {
+          out = await target.withProvisioningJob(() => method.apply(target, args), job);
+        } else {
+          out = await method.apply(target, args);
+          if (out === false) return out;
+          await target.enqueueProvisioning(job);
         }
+        o.kick();
         return out;
       };
     },

@@ -46,6 +46,13 @@ export class MongoHouseholds implements HouseholdStore {
     const r = await this.m.Household.findById(id).lean<Doc>();
     return r ? toHousehold(r) : undefined;
   }
+  async householdIds(after: string, limit: number): Promise<string[]> {
+    const rows = await this.m.Household.find({ _id: { $gt: after } }, { _id: 1 })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .lean<{ _id: string }[]>();
+    return rows.map((r) => r._id);
+  }
   async updateHousehold(
     id: string,
     patch: { name?: string; timeZone?: string; currency?: string; tariff?: unknown },

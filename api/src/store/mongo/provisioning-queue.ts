@@ -1,5 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type {
+  NewProvisioningJob,
+  ProvisioningCursor,
   ProvisioningJob,
   ProvisioningJobKind,
   ProvisioningQueueStats,
@@ -35,28 +37,63 @@ const jobSchema = new Schema<JobDoc>(
 ).index({ householdId: 1, _id: 1 });
 // One counter document: `seq` must grow across processes, which ObjectIds only roughly do.
 const counterSchema = new Schema<{ _id: string; n: number }>({ _id: String, n: Number }, opts);
+interface CursorDoc {
+  _id: string;
+  after: string;
+  done: boolean;
+}
+const cursorSchema = new Schema<CursorDoc>({ _id: String, after: String, done: Boolean }, opts);
 
 /** The provisioning queue in MongoDB: `_id` is the job's seq, from one counter document. */
 export class MongoProvisioningQueue implements ProvisioningQueueStore {
   private constructor(
     private readonly jobs: Model<JobDoc>,
     private readonly counters: Model<{ _id: string; n: number }>,
+    private readonly cursors: Model<CursorDoc>,
   ) {}
 
   static async open(conn: Connection): Promise<MongoProvisioningQueue> {
     const jobs = conn.model<JobDoc>('ProvisioningJob', jobSchema, 'provisioning_jobs');
-    const counters = conn.model('ProvisioningCounter', counterSchema, 'provisioning_counters');
+    const counters = conn.model<{ _id: string; n: number }>(
+      'ProvisioningCounter',
+      counterSchema,
+      'provisioning_counters',
+    );
+    const cursors = conn.model<CursorDoc>('ProvisioningCursor', cursorSchema, 'provisioning_cursors');
     await jobs.init();
-    return new MongoProvisioningQueue(jobs, counters);
+    return new MongoProvisioningQueue(jobs, counters, cursors);
   }
 
-  async enqueueProvisioning(job: {
-    householdId: string;
-    kind: ProvisioningJobKind;
-    reason: string;
-    payload?: Record<string, unknown>;
-    at: Date;
-  }): Promise<number> {
+  async provisioningCursor(key: string): Promise<ProvisioningCursor> {
+    const c = await this.cursors.findById(key).lean<CursorDoc>();
+    return c ? { after: c.after, done: c.done } : { after: '', done: false };
+  }
+
+  async advanceProvisioningCursor(
+    key: string,
+    from: string,
+    to: string | null,
+    jobs: readonly NewProvisioningJob[],
+  ): Promise<boolean> {
+    // Without a replica set there is no multi-document transaction: the cursor
+    // moves first (a compare-and-set, so one process wins each page), then the
+    // jobs go in. A crash between loses that page's jobs; their households
+    // still migrate at their next change (every sync looks for the old organisation).
+    await this.cursors.updateOne(
+      { _id: key },
+      { $setOnInsert: { after: '', done: false } },
+      { upsert: true },
+    );
+    const moved = await this.cursors.updateOne(
+      { _id: key, after: from, done: false },
+      { $set: { after: to ?? from, done: to === null } },
+    );
+    if (moved.modifiedCount === 0) return false;
+    for (const j of jobs) await this.enqueueProvisioning(j);
+    return true;
+  }
+
+  async enqueueProvisioning(job: NewProvisioningJob): Promise<number> {
     const c = await this.counters
       .findOneAndUpdate({ _id: 'provisioning_jobs' }, { $inc: { n: 1 } }, { upsert: true, new: true })
       .lean();

@@ -48,6 +48,8 @@ export interface HouseholdDeletion {
 export interface HouseholdStore {
   createHousehold(h: { id: string; name: string; timeZone: string; currency: string }): Promise<Household>;
   householdById(id: string): Promise<Household | undefined>;
+  /** Household ids greater than `after` ('' from the first), ascending, at most `limit`: a walk over every household in pages. */
+  householdIds(after: string, limit: number): Promise<string[]>;
   updateHousehold(
     id: string,
     patch: { name?: string; timeZone?: string; currency?: string; tariff?: unknown },

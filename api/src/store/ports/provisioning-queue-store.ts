@@ -42,6 +42,23 @@ export interface ProvisioningQueueStats {
   readonly oldestEnqueuedAt: Date | null;
 }
 
+/** How far a pass over every household (the start-up migration) has come. */
+export interface ProvisioningCursor {
+  /** The last household id the pass has queued; '' before the first page. */
+  readonly after: string;
+  /** The pass went through every household; it is never walked again. */
+  readonly done: boolean;
+}
+
+/** A job as it is queued. */
+export interface NewProvisioningJob {
+  readonly householdId: string;
+  readonly kind: ProvisioningJobKind;
+  readonly reason: string;
+  readonly payload?: Record<string, unknown>;
+  readonly at: Date;
+}
+
 export interface ProvisioningQueueStore {
   /** Appends a job; its `seq`. */
   enqueueProvisioning(job: {
@@ -62,4 +79,28 @@ export interface ProvisioningQueueStore {
   /** Counts a failed attempt and holds the job (and its household) until `notBefore`. */
   failProvisioningJob(seq: number, error: string, notBefore: Date): Promise<void>;
   provisioningQueueStats(): Promise<ProvisioningQueueStats>;
+  /** Where the pass `key` stands; `{ after: '', done: false }` when it never began. */
+  provisioningCursor(key: string): Promise<ProvisioningCursor>;
+  /**
+   * Moves the pass `key` from `from` (its `after`) to `to` (`null`: done) and
+   * queues `jobs` — only when it still stood at `from`, so of several API
+   * processes walking the same pass exactly one queues each page. False when
+   * another moved it first (or it is done). SQLite does both in one
+   * transaction; MongoDB moves the cursor first, so a crash between the two
+   * loses at most that page's jobs (docs/grafana.md).
+   */
+  /**
+   * Where the adapter can: makes the change and queues its job in one
+   * transaction, both or neither (SQLite). `change` must do its writes
+   * before it first awaits. Absent (MongoDB without a replica set): the
+   * caller queues right after the change, and a crash between the two
+   * loses the job until the household's next change (docs/grafana.md).
+   */
+  withProvisioningJob?<T>(change: () => Promise<T>, job: NewProvisioningJob): Promise<T>;
+  advanceProvisioningCursor(
+    key: string,
+    from: string,
+    to: string | null,
+    jobs: readonly NewProvisioningJob[],
+  ): Promise<boolean>;
 }

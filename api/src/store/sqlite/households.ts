@@ -48,6 +48,10 @@ export class SqliteHouseholds implements HouseholdStore {
     const r = this.db.get('SELECT * FROM households WHERE id = ?', id);
     return Promise.resolve(r && toHousehold(r));
   }
+  householdIds(after: string, limit: number): Promise<string[]> {
+    const rows = this.db.all('SELECT id FROM households WHERE id > ? ORDER BY id LIMIT ?', after, limit);
+    return Promise.resolve(rows.map((r) => s(r.id)));
+  }
   updateHousehold(
     id: string,
     patch: { name?: string; timeZone?: string; currency?: string; tariff?: unknown },

@@ -1,4 +1,6 @@
 import type {
+  NewProvisioningJob,
+  ProvisioningCursor,
   ProvisioningJob,
   ProvisioningJobKind,
   ProvisioningQueueStats,
@@ -10,13 +12,11 @@ import { d, s, type Row, type SqliteDb } from './db.js';
 export class SqliteProvisioningQueue implements ProvisioningQueueStore {
   constructor(private readonly db: SqliteDb) {}
 
-  enqueueProvisioning(job: {
-    householdId: string;
-    kind: ProvisioningJobKind;
-    reason: string;
-    payload?: Record<string, unknown>;
-    at: Date;
-  }): Promise<number> {
+  enqueueProvisioning(job: NewProvisioningJob): Promise<number> {
+    return Promise.resolve(this.insert(job));
+  }
+
+  private insert(job: NewProvisioningJob): number {
     const at = job.at.getTime();
     this.db.run(
       `INSERT INTO provisioning_jobs (household_id, kind, reason, payload, enqueued_at, attempts, not_before)
@@ -29,7 +29,49 @@ export class SqliteProvisioningQueue implements ProvisioningQueueStore {
       at,
     );
     const row = this.db.get('SELECT last_insert_rowid() AS seq');
-    return Promise.resolve(Number(row?.seq));
+    return Number(row?.seq);
+  }
+
+  withProvisioningJob<T>(change: () => Promise<T>, job: NewProvisioningJob): Promise<T> {
+    // better-sqlite3 refuses a transaction function that returns a promise:
+    // the adapters write synchronously, so the change's SQL runs in here and
+    // its answer is awaited after the commit. A change that throws rolls the job back.
+    const { out } = this.db.transaction(() => {
+      const out = change();
+      this.insert(job);
+      return { out };
+    });
+    return out;
+  }
+
+  provisioningCursor(key: string): Promise<ProvisioningCursor> {
+    const r = this.db.get('SELECT after, done FROM provisioning_cursors WHERE key = ?', key);
+    return Promise.resolve(
+      r ? { after: s(r.after), done: Number(r.done) === 1 } : { after: '', done: false },
+    );
+  }
+
+  advanceProvisioningCursor(
+    key: string,
+    from: string,
+    to: string | null,
+    jobs: readonly NewProvisioningJob[],
+  ): Promise<boolean> {
+    // One transaction: the cursor moves with its page's jobs or not at all.
+    const moved = this.db.transaction((): boolean => {
+      this.db.run("INSERT OR IGNORE INTO provisioning_cursors (key, after, done) VALUES (?, '', 0)", key);
+      const changed = this.db.run(
+        'UPDATE provisioning_cursors SET after = ?, done = ? WHERE key = ? AND after = ? AND done = 0',
+        to ?? from,
+        to === null ? 1 : 0,
+        key,
+        from,
+      );
+      if (changed === 0) return false;
+      for (const j of jobs) this.insert(j);
+      return true;
+    });
+    return Promise.resolve(moved);
   }
 
   dueProvisioningJobs(now: Date, limit: number): Promise<ProvisioningJob[]> {

@@ -60,4 +60,6 @@ export const MIGRATIONS: readonly string[] = [
   // Device credential rotation: the secret before the last rotation stays accepted until its time.
   `ALTER TABLE devices ADD COLUMN previous_secret_hash TEXT;
    ALTER TABLE devices ADD COLUMN previous_secret_until INTEGER;`,
+  // Passes over every household (the start-up Grafana migration): how far each has come.
+  `CREATE TABLE provisioning_cursors (key TEXT PRIMARY KEY, after TEXT NOT NULL, done INTEGER NOT NULL);`,
 ];
