@@ -23,6 +23,8 @@ const DESCRIBED: Record<string, string> = {
     'Body {name, id?}: a device with a fresh broker password, shown once. 201 {id, name, broker: {url, urls, username, password, ca?}} (ca as in POST /api/v1/devices/pair).',
   'POST /api/v1/devices/self/credentials':
     "Rotates the device's broker password (HTTP Basic with its current one, or a replaced one before its deadline). 201 {broker: {username, password}, previousValidUntil}: the password used stays accepted until previousValidUntil (DEVICE_SECRET_GRACE_HOURS, 24 h, after a rotation with the current password; a replaced one keeps its own deadline). Save the new one before using it. 409 conflict: rotated meanwhile, authenticate again.",
+  'DELETE /api/v1/household':
+    "Owner only: deletes the household, its series, members, devices and tokens. 200 {deleted: {household, users, devices, apiTokens, series: true, grafana}}: grafana is 'queued' when the removal of its Grafana team, folder, board and users is on the provisioning queue (applied within moments, retried while Grafana is down), 'none provisioned' without GRAFANA_URL.",
   'PUT /api/v1/household/tariff':
     "Body {periods, currency?}: the tariff, and optionally the household's currency (ISO 4217, three upper-case letters the runtime knows; only an owner may change it, 403 forbidden otherwise). Answers {currency, tariff}.",
 };

@@ -77,7 +77,7 @@ test('an owner’s re-sync queues a sync and answers 202 with the board; members
     .delete('/api/v1/household')
     .set(bearer(a.accessToken))
     .expect(200);
-  assert.equal(del.body.deleted.grafana, 'organisation deleted');
+  assert.equal(del.body.deleted.grafana, 'queued');
   await deps.store.completeProvisioningJob(jobs[0]?.seq ?? -1);
   const [deletion] = (await deps.store.dueProvisioningJobs(new Date(Date.now() + 1000), 1000)).filter(
     (j) => j.householdId === a.householdId,

@@ -22,7 +22,12 @@ export interface HouseholdDeletionDeps {
   readonly log: Warnings;
 }
 
-export type GrafanaDeletion = 'organisation deleted' | 'none provisioned';
+/**
+ * What became of the household's Grafana objects: `queued` — their removal is
+ * a job on the durable provisioning queue (done within moments, retried while
+ * Grafana is down); `none provisioned` — this API provisions no Grafana.
+ */
+export type GrafanaDeletion = 'queued' | 'none provisioned';
 
 export interface DeletedHousehold extends HouseholdDeletion {
   readonly household: string;
@@ -33,10 +38,11 @@ export interface DeletedHousehold extends HouseholdDeletion {
 /**
  * Deletes a household and everything that belongs to it, in the order that
  * lets a failed deletion be retried: series first (if the store is down the
- * household stays whole), then Grafana (its datasource holds a token of this
- * household), then accounts, devices and tokens, and last the broker
+ * household stays whole), then the removal of its Grafana objects queued
+ * (the job keeps the members' logins, so it must be queued while the store
+ * still has them), then accounts, devices and tokens, and last the broker
  * connections of its devices (best effort: the auth backend refuses them
- * from now on anyway). A GrafanaError is logged and rethrown.
+ * from now on anyway). A failure to queue is logged and rethrown.
  */
 export async function deleteHousehold(
   deps: HouseholdDeletionDeps,
@@ -44,7 +50,7 @@ export async function deleteHousehold(
 ): Promise<DeletedHousehold> {
   const devices = await deps.store.devices(householdId);
   await deps.series.deleteHousehold(householdId);
-  const grafana = await deleteGrafanaOrg(deps, householdId);
+  const grafana = await queueGrafanaDeletion(deps, householdId);
   const deleted = await deps.store.deleteHousehold(householdId);
   for (const d of devices) {
     await deps.broker?.closeConnectionsOf(deviceUsername(householdId, d.id)).catch(() => 0);
@@ -52,14 +58,18 @@ export async function deleteHousehold(
   return { household: householdId, ...deleted, series: true, grafana };
 }
 
-async function deleteGrafanaOrg(deps: HouseholdDeletionDeps, householdId: string): Promise<GrafanaDeletion> {
+async function queueGrafanaDeletion(
+  deps: HouseholdDeletionDeps,
+  householdId: string,
+): Promise<GrafanaDeletion> {
   if (!deps.grafana.configured) return 'none provisioned';
   try {
-    return (await deps.grafana.deleteHousehold(householdId)).deleted
-      ? 'organisation deleted'
-      : 'none provisioned';
+    return (await deps.grafana.deleteHousehold(householdId)).deleted ? 'queued' : 'none provisioned';
   } catch (err) {
-    deps.log.warn({ err, household: householdId }, 'grafana organisation not deleted');
+    deps.log.warn(
+      { err, household: householdId },
+      'the removal of the household’s Grafana objects was not queued',
+    );
     throw err;
   }
 }
