@@ -10,6 +10,7 @@ import { COMPLETENESS_REUSE_MS } from './core/readings/completeness-cache.js';
 import { IDLE_RECHECK_MS } from './core/readings/live-cache.js';
 import type { AppDeps } from './deps.js';
 import { JWT_AUDIENCE, JWT_ISSUER } from './auth/access-tokens.js';
+import { hostilePromql, smuggledFilters } from './test-support/hostile-promql.js';
 import { register, TEST_JWT_SECRET, testDeps, type Account } from './test-support/test-deps.js';
 
 /**
@@ -366,20 +367,7 @@ test('hostile PromQL through /prometheus: every answer holds only the caller’s
   const tokenB = await apiToken(b);
   const B = JSON.stringify(b.householdId);
   const t = Math.ceil(now / 1000);
-  const hostile = [
-    `${POWER_SERIES}{household=${B}}`,
-    `{household=~".*"}`,
-    `{__name__=~".+"}`,
-    `{household!=${JSON.stringify(a.householdId)}}`,
-    `${POWER_SERIES} or ${POWER_SERIES}{household=${B}}`,
-    `${POWER_SERIES}{household=${B}} or on() vector(0)`,
-    `label_replace(${POWER_SERIES}{household=~".+"}, "household", "x", "", "")`,
-    `label_replace(${POWER_SERIES}{household=${B}}, "household", ${JSON.stringify(a.householdId)}, "", "")`,
-    `max_over_time(${POWER_SERIES}{household=~".*"}[10m:1m])`,
-    `sum by (household, device) (${POWER_SERIES}{household=~".+"})`,
-    `count({__name__!=""})`,
-    `${POWER_SERIES}{household=${B}} + on() group_left ${POWER_SERIES}`,
-  ];
+  const hostile = hostilePromql(a.householdId, b.householdId);
   // Only the data: an error message may quote the query text back.
   const leaks = (body: { data?: unknown }): boolean => {
     const s = JSON.stringify(body.data ?? null);
@@ -391,12 +379,7 @@ test('hostile PromQL through /prometheus: every answer holds only the caller’s
     (await cacheMetric('api_read_cache_lookups_total', 'answers', 'hit'));
   const hitsBefore = await hits();
   for (const q of hostile) {
-    for (const smuggle of [
-      '',
-      `&extra_label=household=${b.householdId}`,
-      `&extra_filters[]=${encodeURIComponent(`{household=${B}}`)}`,
-      `&extra_filters=${encodeURIComponent('{household=~".*"}')}`,
-    ]) {
+    for (const smuggle of smuggledFilters(b.householdId)) {
       for (const path of [
         `/prometheus/api/v1/query?query=${encodeURIComponent(q)}&time=${t}${smuggle}`,
         // Step-aligned and plain: through the API's cache of final steps.

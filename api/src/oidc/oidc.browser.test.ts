@@ -13,6 +13,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildApp } from '../app.js';
 import type { AppDeps } from '../deps.js';
 import { SqliteStore } from '../store/sqlite/index.js';
+import { hostilePromql, smuggledFilters } from '../test-support/hostile-promql.js';
 import { register, testDeps, type Account } from '../test-support/test-deps.js';
 import { loadOidcKeys } from './oidc-keys.js';
 import { buildProvider, GRAFANA_CLIENT_ID } from './oidc-provider.js';
@@ -191,23 +192,9 @@ test(
       const text = await r.text();
       assert.ok(text.includes(a.householdId) && !leaks(text), text);
     }
-    const B = JSON.stringify(b.householdId);
     // The hostile queries of read-path.test.ts, with the OpenID Connect token.
-    for (const q of [
-      `${POWER_SERIES}{household=${B}}`,
-      `{household=~".*"}`,
-      `{__name__=~".+"}`,
-      `{household!=${JSON.stringify(a.householdId)}}`,
-      `${POWER_SERIES}{household=${B}} or on() vector(0)`,
-      `label_replace(${POWER_SERIES}{household=${B}}, "household", ${JSON.stringify(a.householdId)}, "", "")`,
-      `sum by (household, device) (${POWER_SERIES}{household=~".+"})`,
-      `count({__name__!=""})`,
-    ]) {
-      for (const smuggle of [
-        '',
-        `&extra_label=household=${b.householdId}`,
-        `&extra_filters[]=${encodeURIComponent(`{household=${B}}`)}`,
-      ]) {
+    for (const q of hostilePromql(a.householdId, b.householdId)) {
+      for (const smuggle of smuggledFilters(b.householdId)) {
         const r = await prometheus(query(q) + smuggle, `Bearer ${tokens.access_token}`);
         assert.ok(r.status < 500, `${q}: ${r.status}`);
         const body = (await r.json()) as { data?: unknown };
