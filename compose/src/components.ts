@@ -163,7 +163,8 @@ export function stackComponents(c: StackConfig, secrets: StackSecrets, ctx: Stac
               join(logDir, 'seed.log'),
             );
             const line = out.split('\n').find((l) => l.startsWith('Portal:'));
-            if (line) ctx.portalLine = line.trim();
+            // The seed does not know whether the API serves https.
+            if (line) ctx.portalLine = apiTls ? line.trim().replace('http://', 'https://') : line.trim();
             return { address: fleetManifest, oneShot: true };
           },
         },
