@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FinalRangeCache, plainRange, RULE_MARGIN_MS, stepLocal } from './final-range-cache.js';
+import { FinalRangeCache, plainInstant, plainRange, RULE_MARGIN_MS, stepLocal } from './final-range-cache.js';
 
 type Matrix = { data: { result: { values: [number, string][] }[] } };
 const values = (r: { body: string }): [number, string][] =>
@@ -97,4 +97,18 @@ test('a grid off the epoch (a day from local midnight) keeps its final steps on 
   // The same query from UTC midnight is another grid: nothing of the other is reused.
   await cache.answer('a', 'g', { ...r, start: 86_400, end: 9 * 86_400 }, until, fetch('3'));
   assert.deepEqual(asked.at(-1), [86_400, 9 * 86_400]);
+});
+
+test('queries of the written-back daily series are never kept: their steps gain values after they look final', () => {
+  const q = 'sum(last_over_time(energy_household_daily_cost[1d]))';
+  assert.equal(
+    plainRange(new URLSearchParams({ query: q, start: '0', end: '86400', step: '86400' })),
+    undefined,
+  );
+  assert.equal(plainInstant(new URLSearchParams({ query: q, time: '86400' })), undefined);
+  assert.ok(
+    plainRange(
+      new URLSearchParams({ query: 'sum(energy_socket_power_watts)', start: '0', end: '60', step: '60' }),
+    ),
+  );
 });

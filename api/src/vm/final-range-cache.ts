@@ -1,3 +1,4 @@
+import { DAILY_COST_SERIES, DAILY_KWH_SERIES, DAILY_WRITTEN_SERIES } from '@energy/lib/series';
 import { ByteLru, NO_OBSERVER, type CacheObserver } from '../core/readings/byte-lru.js';
 
 /**
@@ -67,6 +68,17 @@ export interface RangeRequest {
   readonly step: number;
 }
 
+/**
+ * The daily series the API writes back (api/src/grafana/daily-writeback-loop.ts)
+ * are stamped at a local day's start but written only once the day is final,
+ * up to a pass later: a step that looks final still gains them, and no
+ * device-minute announces them. Queries that read them are never kept.
+ */
+const WRITTEN_LATE = new RegExp(
+  `\\b(${[DAILY_KWH_SERIES, DAILY_COST_SERIES, DAILY_WRITTEN_SERIES].join('|')})\\b`,
+);
+export const readsWrittenLate = (query: string): boolean => WRITTEN_LATE.test(query);
+
 /** The request as the cache reads it, or undefined when it must pass through. */
 export function plainRange(params: URLSearchParams): RangeRequest | undefined {
   for (const k of params.keys()) if (!PLAIN_PARAMS.has(k)) return undefined;
@@ -78,6 +90,7 @@ export function plainRange(params: URLSearchParams): RangeRequest | undefined {
     step === undefined ||
     params.getAll('query').length !== 1 ||
     !stepLocal(query) ||
+    readsWrittenLate(query) ||
     !Number.isInteger(start) ||
     !Number.isInteger(end) ||
     !Number.isInteger(step) ||
@@ -101,7 +114,12 @@ export function plainInstant(
 ): { readonly query: string; readonly time: number } | undefined {
   for (const k of params.keys()) if (!PLAIN_INSTANT_PARAMS.has(k)) return undefined;
   const time = Number(params.get('time'));
-  if (params.getAll('query').length !== 1 || params.getAll('time').length !== 1 || !Number.isFinite(time))
+  if (
+    params.getAll('query').length !== 1 ||
+    params.getAll('time').length !== 1 ||
+    !Number.isFinite(time) ||
+    readsWrittenLate(params.get('query') ?? '')
+  )
     return undefined;
   return { query: params.get('query') ?? '', time };
 }
