@@ -7,7 +7,7 @@
 import { randomInt } from 'node:crypto';
 import { buckets, bucketStart, type Bucket } from '@energy/lib/local-time';
 import type { ReadingBatch } from '@energy/lib/reading-batch';
-import type { Check } from './compare.js';
+import type { Check, Row } from './compare.js';
 import {
   addDevice,
   declareHouseMeter,
@@ -29,6 +29,8 @@ export interface EventRun {
   readonly expected: { householdId: string; samples: number }[];
   /** What the event saw go wrong besides the kWh (the run fails on any). */
   readonly failures?: string[];
+  /** Rows the event compared itself (the board's against the API's, event 8). */
+  readonly rows?: Row[];
 }
 
 export interface EnergyEvent {

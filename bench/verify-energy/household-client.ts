@@ -19,7 +19,8 @@ export interface EnergyAnswer {
     start: string;
     end: string;
     kwh: number;
-    sockets: { device: string; socket: number; kwh: number }[];
+    cost?: number;
+    sockets: { device: string; socket: number; kwh: number; cost?: number }[];
     untracked?: { kwh: number } | null;
   }[];
 }
@@ -84,4 +85,19 @@ export async function energy(
 /** Revokes a device (DELETE /api/v1/devices/:id): the broker refuses its login from then on. */
 export async function revokeDevice(h: Household, deviceId: string): Promise<void> {
   await json(await call(h, 'DELETE', `/api/v1/devices/${deviceId}`));
+}
+
+/** Sets the household's tariff (PUT /api/v1/household/tariff). */
+export async function setTariff(h: Household, tariff: unknown): Promise<void> {
+  await json(await call(h, 'PUT', '/api/v1/household/tariff', tariff));
+}
+
+/** A Prometheus-compatible read through the API's `/prometheus`, as the household (Grafana's forwarded token). */
+export async function prometheus<T>(h: Household, path: string, params: URLSearchParams): Promise<T> {
+  const res = await fetch(`${h.apiUrl}/prometheus${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${h.token}` },
+    body: params.toString(),
+  });
+  return (await json<{ data: T }>(res)).data;
 }

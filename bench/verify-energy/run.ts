@@ -17,18 +17,19 @@ export async function runEvents(
   const checks: Check[] = [];
   const expected: { householdId: string; samples: number }[] = [];
   const failures: string[] = [];
+  const rows: Row[] = [];
   for (const e of events) {
     const r = await e.run(stack);
     checks.push(...r.checks);
     expected.push(...r.expected);
     failures.push(...(r.failures ?? []));
+    rows.push(...(r.rows ?? []));
   }
   const missing: Missing[] = [];
   for (const x of expected) {
     const stored = await waitForSamples(stack.vmUrl, () => stack.flushVm(), x.householdId, x.samples);
     if (stored < x.samples) missing.push({ householdId: x.householdId, expected: x.samples, stored });
   }
-  const rows: Row[] = [];
   for (const c of checks) rows.push(...(await compare(c)));
   return { rows, missing, failures };
 }

@@ -51,6 +51,8 @@ export async function startEnergyStack(): Promise<EnergyStack> {
       BROKER_AUTH_SECRET: auth.secret,
       VM_URL: vm.url,
       STATE_DIR: mkdtempSync(join(tmpdir(), 'verify-energy-api-')),
+      // Closed days written back within a second (event 8, the board's daily kWh and cost).
+      DAILY_WRITEBACK_MS: '1000',
       LOG_LEVEL: 'warn',
     },
     logFile: join(logDir, 'api.log'),

@@ -5,6 +5,7 @@
  * its last before revocation, on the real stack; the
  * API's kWh per socket per local day against the simulator's truth.
  */
+import { BOARD_DAILY } from './board-event.js';
 import { DAEMON_OFFLINE, DAEMON_REBOOT, DAEMON_RESTARTS } from './daemon-event.js';
 import { EVENTS } from './events.js';
 import { firstAndLastMinute } from './first-last-event.js';
@@ -22,12 +23,10 @@ const ALL = [
   DAEMON_OFFLINE,
   ...EVENTS,
   firstAndLastMinute("a device's first minute ever and its last before revocation", 6, true),
-  // EVENT 8 — PENDING (issue 16): the household Grafana board's daily kWh and cost against the API's.
-  // It goes here once the board writes them back as series (e.g. energy_household_daily_kwh): read
-  // them from VictoriaMetrics for each event's household and day, compare with the API's day bucket.
+  BOARD_DAILY,
 ];
 const events = ALL.filter((e) => filter === undefined || e.name.includes(filter));
-const NOT_DONE = ["event 8, the Grafana board's daily kWh and cost: pending issue 16's board"];
+const NOT_DONE: string[] = [];
 
 const stack = await startEnergyStack();
 try {
