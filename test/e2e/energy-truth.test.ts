@@ -6,10 +6,13 @@
  * as processes); the API's kWh per socket per hour and for the day equal the
  * simulator's truth within 0.1 %; and a new device whose first minute
  * VictoriaMetrics' increase() would drop as a new series' first value, revoked
- * after an hour, counted whole. The full run is npm run verify:energy.
+ * after an hour, counted whole; and the household board's daily kWh and cost
+ * (written back by the API once the day is final) equal the API's. The full
+ * run is npm run verify:energy.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { BOARD_DAILY } from '@energy/bench/verify-energy/board-event.js';
 import { DST_RESTART_HOURS } from '@energy/bench/verify-energy/events.js';
 import { firstAndLastMinute } from '@energy/bench/verify-energy/first-last-event.js';
 import { runEvents } from '@energy/bench/verify-energy/run.js';
@@ -47,4 +50,15 @@ test("a new device's first minute (one a new series would lose) and its last bef
   const worst = rows.reduce((w, r) => (r.deviationPct > w.deviationPct ? r : w));
   assert.ok(worst.truthKwh > 0, 'the device used energy');
   assert.ok(worst.deviationPct <= 0.1, `worst ${JSON.stringify(worst)}`);
+});
+
+test("the household board's daily kWh and cost, read as its panels read them, equal the API's", async () => {
+  const { rows, failures } = await runEvents(stack, [BOARD_DAILY]);
+  assert.deepEqual(failures, []);
+  assert.equal(rows.length, 8, 'every socket of the day compared');
+  assert.ok(
+    rows.some((r) => r.truthKwh > 0.01),
+    'the household used energy',
+  );
+  for (const r of rows) assert.equal(r.apiKwh, r.truthKwh, `socket ${r.socket}: the board against the API`);
 });
