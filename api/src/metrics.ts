@@ -148,7 +148,7 @@ export function createMetrics(): ApiMetrics {
     }),
     dailyWritebackDays: new Counter({
       name: 'api_daily_writeback_days_total',
-      help: 'Closed local household days written back as daily kWh and cost series, by outcome (written, failed)',
+      help: 'Closed local household days written back as daily kWh and cost series, by outcome (written, failed; repriced: a household whose written days were deleted to be written again)',
       labelNames: ['outcome'],
       registers: [registry],
     }),

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from '@energy/lib/logger';
 import { daysToWrite, dailySampleLines } from '../core/readings/daily-writeback.js';
 import { energyBuckets } from '../core/readings/energy.js';
 import { completeUntil, WATERMARK_LOOKBACK_MS } from '../core/readings/finality.js';
+import { tariffOf } from '../core/readings/tariff.js';
 import type { SeriesReader } from '../core/readings/series-reader.js';
 import type { ApiMetrics } from '../metrics.js';
 import type { AccountsStore } from '../store/accounts-store.js';
@@ -13,13 +15,30 @@ const RECENT_MS = 60_000;
 export interface WritebackDeps {
   readonly store: Pick<AccountsStore, 'householdById' | 'devices'>;
   readonly series: Pick<SeriesReader, 'energyIncrease' | 'completeUntil'>;
-  readonly writer: Pick<VmWriter, 'write' | 'householdsWithEnergy' | 'lastWrittenDay'>;
+  readonly writer: Pick<VmWriter, 'write' | 'householdsWithEnergy' | 'writtenDays' | 'deleteDaily'>;
   /** The real clock: what the store holds is compared with it. */
   readonly nowMs: () => number;
   /** How far back days are written when none is yet (and how far back the last written is looked for). */
   readonly lookbackMs?: number;
   readonly maxHouseholds?: number;
   readonly maxDaysPerHousehold?: number;
+}
+
+/**
+ * What a household's written days were priced and cut with: its tariff, zone
+ * and currency. Any change reprices every written day (the loop deletes and
+ * rewrites them), so the board keeps agreeing with `/energy`, which prices
+ * every request with the current tariff.
+ */
+export function pricingOf(hh: {
+  readonly tariff: unknown;
+  readonly timeZone: string;
+  readonly currency: string;
+}): string {
+  return createHash('sha256')
+    .update(JSON.stringify([tariffOf(hh), hh.timeZone, hh.currency]))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export interface PassResult {
@@ -44,7 +63,7 @@ export async function writeBackPass(
   after?: string,
   /** Per household worked: its outcome, the days it covered and the samples written. */
   onHousehold: (
-    outcome: 'written' | 'failed',
+    outcome: 'written' | 'failed' | 'repriced',
     days: number,
     samples: number,
     err?: unknown,
@@ -79,9 +98,18 @@ export async function writeBackPass(
         ),
         nowMs - RECENT_MS,
       );
+      // Written with another tariff, zone or currency: deleted and written again from the lookback on.
+      const pricing = pricingOf(hh);
+      const written = await d.writer.writtenDays(id, lookbackMs, nowMs);
+      let lastWrittenStartMs = written[0]?.lastStartMs;
+      if (written.some((w) => w.pricing !== pricing)) {
+        await d.writer.deleteDaily(id);
+        lastWrittenStartMs = undefined;
+        onHousehold('repriced', 0, 0);
+      }
       todo = daysToWrite({
         timeZone: hh.timeZone,
-        lastWrittenStartMs: await d.writer.lastWrittenDay(id, lookbackMs, nowMs),
+        lastWrittenStartMs,
         finalUntilMs,
         nowMs,
         lookbackMs,
@@ -99,7 +127,7 @@ export async function writeBackPass(
         bucket: 'day',
         nowMs,
       });
-      const lines = dailySampleLines(hh, bs);
+      const lines = dailySampleLines(hh, bs, pricing);
       await d.writer.write(lines);
       days += bs.length;
       samples += lines.length;
@@ -136,7 +164,8 @@ export function startWritebackLoop(o: {
   const round = async (): Promise<void> => {
     try {
       const r = await writeBackPass(o.deps, after, (outcome, days, samples, err) => {
-        o.metrics.dailyWritebackDays.inc({ outcome }, days);
+        // A repricing counts the household once; its days are counted again as they are written.
+        o.metrics.dailyWritebackDays.inc({ outcome }, outcome === 'repriced' ? 1 : days);
         o.metrics.dailyWritebackSamples.inc(samples);
         if (err) o.logger.warn({ err }, "a household's closed days cannot be written back");
       });

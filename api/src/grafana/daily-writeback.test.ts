@@ -109,6 +109,32 @@ test('closed local days are written back per socket equal to /energy?bucket=day 
   const again = await pass();
   assert.equal(again.samples, 0);
   assert.deepEqual(await exported(a.householdId), written);
+
+  // A tariff change dated back: the written days are deleted and written again at the new prices.
+  await request(app.callback())
+    .put('/api/v1/household/tariff')
+    .set(auth)
+    .send({ periods: [{ from: '2000-01-01', pricePerKwh: 0.2 }] })
+    .expect(200);
+  const repriced = await pass();
+  assert.ok(repriced.samples >= 4);
+  await vm.forceFlush();
+  const after = await request(app.callback())
+    .get(`/api/v1/readings/energy?bucket=day&from=${iso(DAY0.start - 86_400_000)}&to=${iso(DAY1.end - 1)}`)
+    .set(auth)
+    .expect(200);
+  const newBuckets = after.body.buckets as typeof buckets;
+  const newWant = newBuckets
+    .slice(0, 2)
+    .flatMap((b) =>
+      b.sockets.flatMap((s) => [
+        `${DAILY_COST_SERIES} ${s.socket} USD ${Date.parse(b.start)} ${s.cost}`,
+        `${DAILY_KWH_SERIES} ${s.socket} - ${Date.parse(b.start)} ${s.kwh}`,
+      ]),
+    );
+  assert.notDeepEqual(newWant, want);
+  assert.deepEqual(await exported(a.householdId), newWant.sort());
+  assert.equal((await pass()).samples, 0);
 });
 
 /** The household's written daily samples: "name socket currency timestampMs value", sorted. */

@@ -1,5 +1,7 @@
 import {
   COMPLETENESS_SERIES,
+  DAILY_COST_SERIES,
+  DAILY_KWH_SERIES,
   DAILY_WRITTEN_SERIES,
   ENERGY_SERIES,
   POWER_SERIES,
@@ -60,6 +62,10 @@ export const householdSeries = (household: string): string =>
 /** The label filter VictoriaMetrics adds to every read (`extra_label`). */
 export const householdFilter = (household: string): string => `${SERIES_LABELS.household}=${household}`;
 
-/** When the household's newest daily write-back sample is stamped (Unix seconds): the last day written. */
+/** Per pricing the household's daily write-back was made with, when its newest day starts (Unix seconds). */
 export const lastDailyWrite = (withinMs: number): string =>
-  `max(tlast_over_time(${DAILY_WRITTEN_SERIES}[${duration(withinMs)}]))`;
+  `max by (pricing) (tlast_over_time(${DAILY_WRITTEN_SERIES}[${duration(withinMs)}]))`;
+
+/** Every written-back daily series of one household (kWh, cost, mark): the match[] of a repricing. */
+export const householdDailySeries = (household: string): string =>
+  `{__name__=~${JSON.stringify([DAILY_KWH_SERIES, DAILY_COST_SERIES, DAILY_WRITTEN_SERIES].join('|'))},${SERIES_LABELS.household}=${JSON.stringify(household)}}`;

@@ -1,6 +1,6 @@
 import { ENERGY_SERIES, SERIES_LABELS } from '@energy/lib/series';
 import { ApiError } from '../errors.js';
-import { lastDailyWrite } from './promql.js';
+import { householdDailySeries, lastDailyWrite } from './promql.js';
 import type { VmClient } from './vm-client.js';
 
 const SELECT_PATH = /\/select\/[^/]+\/prometheus\/?$/;
@@ -62,12 +62,33 @@ export class VmWriter {
   }
 
   /**
-   * The start of the newest day written back for the household (ms), from the
-   * series itself: the newest timestamp of its daily kWh within the window.
+   * Per pricing fingerprint the household's days were written with, the
+   * start of the newest (ms): read back from the marks themselves.
    */
-  async lastWrittenDay(household: string, withinMs: number, nowMs: number): Promise<number | undefined> {
+  async writtenDays(
+    household: string,
+    withinMs: number,
+    nowMs: number,
+  ): Promise<{ readonly pricing: string; readonly lastStartMs: number }[]> {
     const r = await this.vm.query(household, lastDailyWrite(withinMs), nowMs / 1000);
-    const v = r[0]?.value[1];
-    return v === undefined ? undefined : Math.round(Number(v) * 1000);
+    return r.map((x) => ({
+      pricing: x.metric.pricing ?? '',
+      lastStartMs: Math.round(Number(x.value[1]) * 1000),
+    }));
+  }
+
+  /** Deletes the household's written-back daily series (a repricing rewrites them). */
+  async deleteDaily(household: string): Promise<void> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.vm.deleteUrl}/api/v1/admin/tsdb/delete_series`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ 'match[]': householdDailySeries(household) }).toString(),
+      });
+    } catch (err) {
+      throw new ApiError('upstream_unavailable', 'The time-series store is unavailable', {}, { cause: err });
+    }
+    if (res.status >= 300) throw new ApiError('upstream_unavailable', `delete_series answered ${res.status}`);
   }
 }

@@ -19,21 +19,25 @@ test('the days after the last written, up to the last that ends when everything 
 
 test('a day is written per socket at its local midnight, with its mark even when empty', () => {
   const hh = { id: 'h1', timeZone: 'Europe/Berlin', currency: 'EUR', tariff: null };
-  const lines = dailySampleLines(hh, [
-    {
-      start: OCT25,
-      end: OCT26,
-      kwh: 1.5,
-      cost: 0.45,
-      untracked: null,
-      sockets: [{ device: 'pi', socket: 2, kwh: 1.5, cost: 0.45 }],
-    },
-    { start: OCT26, end: OCT26 + 24 * H, kwh: 0, cost: 0, untracked: null, sockets: [] },
-  ]);
+  const lines = dailySampleLines(
+    hh,
+    [
+      {
+        start: OCT25,
+        end: OCT26,
+        kwh: 1.5,
+        cost: 0.45,
+        untracked: null,
+        sockets: [{ device: 'pi', socket: 2, kwh: 1.5, cost: 0.45 }],
+      },
+      { start: OCT26, end: OCT26 + 24 * H, kwh: 0, cost: 0, untracked: null, sockets: [] },
+    ],
+    'p1',
+  );
   assert.deepEqual(lines, [
     `energy_household_daily_kwh{household="h1",device="pi",socket="2"} 1.5 ${OCT25}`,
     `energy_household_daily_cost{household="h1",device="pi",socket="2",currency="EUR"} 0.45 ${OCT25}`,
-    `energy_household_daily_written_sockets{household="h1"} 1 ${OCT25}`,
-    `energy_household_daily_written_sockets{household="h1"} 0 ${OCT26}`,
+    `energy_household_daily_written_sockets{household="h1",pricing="p1"} 1 ${OCT25}`,
+    `energy_household_daily_written_sockets{household="h1",pricing="p1"} 0 ${OCT26}`,
   ]);
 });

@@ -41,7 +41,12 @@ const label = (v: string): string => JSON.stringify(v);
  * answer rounds them, stamped at the day's start; and per day, empty ones
  * too, the progress marker (last, so a day is marked after its values).
  */
-export function dailySampleLines(hh: ReadingHousehold, days: readonly EnergyBucket[]): string[] {
+export function dailySampleLines(
+  hh: ReadingHousehold,
+  days: readonly EnergyBucket[],
+  /** What the costs were priced with (the loop's fingerprint of tariff, zone and currency), on the mark. */
+  pricing: string,
+): string[] {
   const lines: string[] = [];
   for (const d of days) {
     for (const s of d.sockets) {
@@ -50,7 +55,7 @@ export function dailySampleLines(hh: ReadingHousehold, days: readonly EnergyBuck
       lines.push(`${DAILY_COST_SERIES}{${labels},currency=${label(hh.currency)}} ${s.cost} ${d.start}`);
     }
     lines.push(
-      `${DAILY_WRITTEN_SERIES}{${SERIES_LABELS.household}=${label(hh.id)}} ${d.sockets.length} ${d.start}`,
+      `${DAILY_WRITTEN_SERIES}{${SERIES_LABELS.household}=${label(hh.id)},pricing=${label(pricing)}} ${d.sockets.length} ${d.start}`,
     );
   }
   return lines;
