@@ -187,8 +187,13 @@ const RATE = '$__rate_interval';
 /** A closed local day's written value, each step showing the day whose local midnight fell within it. */
 const closedDays = (series: string, by?: string): string =>
   `sum${by ? ` by (${by})` : ''} (last_over_time(${series}[1d]))`;
-/** The closed days of the panel's range, summed. */
-const closedInRange = (series: string): string => `sum(sum_over_time(${series}[$__range]))`;
+/**
+ * The closed days of the panel's range, summed. A range window is open at
+ * its start ((t − range, t]), and the month's first day is written exactly
+ * at the month's start: `offset 1ms` moves the window to [start, now − 1 ms]
+ * so that day counts (nothing is ever written in the last millisecond).
+ */
+const closedInRange = (series: string): string => `sum(sum_over_time(${series}[$__range] offset 1ms))`;
 const household: DashboardSpec = {
   file: 'household/household-energy.json',
   uid: 'energy-household',

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { POWER_SERIES } from '@energy/lib/series';
+import { boardPanelQueries, panelQueryRequest, parseDateMath } from '@energy/lib/grafana-panel-queries';
+import { DAILY_COST_SERIES, DAILY_KWH_SERIES, ENERGY_SERIES, POWER_SERIES } from '@energy/lib/series';
 import { testVictoriaMetrics } from '@energy/lib/testkit/index';
 import * as client from 'openid-client';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -51,7 +52,7 @@ const grafanaVisit = (): Promise<URL> =>
   new Promise((resolve) => (nextGrafanaUrl = (u) => resolve(new URL(u, GRAFANA))));
 
 /** The API as main.ts builds it, on the one store file and STATE_DIR: called again, a restart. */
-function startApi(): void {
+function startApi(accessTokenSeconds = TTL_SECONDS): void {
   const base = testDeps({ vmUrl });
   deps = {
     ...base,
@@ -66,7 +67,7 @@ function startApi(): void {
       grafanaClientSecret: SECRET,
       keys: loadOidcKeys(dir),
       store: deps.store,
-      accessTokenSeconds: TTL_SECONDS,
+      accessTokenSeconds,
     }),
   };
   const cb = buildApp(deps).callback();
@@ -98,6 +99,24 @@ before(async () => {
     `${POWER_SERIES}{household="${b.householdId}",device="pi",socket="0"} 98765.4321 ${at}`,
     `${POWER_SERIES}{household="${b.householdId}",device="secret",socket="9"} 8765.4321 ${at}`,
   ];
+  // Half an hour of both households behind every panel of the board, and a
+  // written-back day at the board's local midnight (BOARD_ZONE).
+  const midnight = parseDateMath('now/d', Date.now(), BOARD_ZONE);
+  for (let m = 30; m >= 2; m--) {
+    const t = Date.now() - m * 60_000;
+    lines.push(
+      `${POWER_SERIES}{household="${a.householdId}",device="pi",socket="1"} 120 ${t}`,
+      `${ENERGY_SERIES}{household="${a.householdId}",device="pi",socket="1"} ${(30 - m) * 7200} ${t}`,
+      `${POWER_SERIES}{household="${b.householdId}",device="secret",socket="9"} 7765.4321 ${t}`,
+      `${ENERGY_SERIES}{household="${b.householdId}",device="secret",socket="9"} ${(30 - m) * 9000 + 0.4321} ${t}`,
+    );
+  }
+  lines.push(
+    `${DAILY_KWH_SERIES}{household="${a.householdId}",device="pi",socket="1"} 2.5 ${midnight}`,
+    `${DAILY_COST_SERIES}{household="${a.householdId}",device="pi",socket="1",currency="EUR"} 0.75 ${midnight}`,
+    `${DAILY_KWH_SERIES}{household="${b.householdId}",device="secret",socket="9"} 65.4321 ${midnight}`,
+    `${DAILY_COST_SERIES}{household="${b.householdId}",device="secret",socket="9",currency="EUR"} 19.4321 ${midnight}`,
+  );
   const res = await fetch(`${vmUrl}/api/v1/import/prometheus`, {
     method: 'POST',
     body: `${lines.join('\n')}\n`,
@@ -147,6 +166,10 @@ async function authorize(signIn?: (page: Page) => Promise<void>) {
   assert.equal(at.pathname, '/login/generic_oauth');
   return { at, verifier, state };
 }
+
+/** A zone whose day began at least an hour ago, so that "today" holds the half hour of data. */
+const BOARD_ZONE = new Date().getUTCHours() >= 2 ? 'UTC' : 'America/New_York';
+const BOARD = new URL('../../../grafana/dashboards/household/household-energy.json', import.meta.url);
 
 const prometheus = (path: string, authorization: string) =>
   fetch(`http://127.0.0.1:${port}/prometheus/api/v1/${path}`, { headers: { authorization } });
@@ -253,5 +276,51 @@ test(
       }).href,
     );
     await page.waitForSelector('form.card.narrow input#email');
+  },
+);
+
+test(
+  "every panel query of the household board, with Grafana's forwarded access token, answers with the household's data and nothing of another's",
+  { timeout: 30_000 },
+  async () => {
+    // A restart with longer-lived access tokens: the board's queries must not race the 4 s expiry above.
+    await deps.store.close();
+    startApi(300);
+    const flow = await authorize(async (p) => {
+      await p.waitForSelector('form.card.narrow input#email');
+      await p.fill('#email', a.email);
+      await p.fill('#password', a.password);
+      await p.click('button[type=submit]');
+    });
+    const tokens = await client.authorizationCodeGrant(config, flow.at, {
+      pkceCodeVerifier: flow.verifier,
+      expectedState: flow.state,
+    });
+    const board = JSON.parse(readFileSync(BOARD, 'utf8')) as unknown;
+    const queries = boardPanelQueries(board, { nowMs: Date.now(), timeZone: BOARD_ZONE });
+    assert.ok(queries.length >= 10, `the board has ${queries.length} queries`);
+    const answered = new Set<string>();
+    for (const q of queries) {
+      const { path, params } = panelQueryRequest(q);
+      const r = await fetch(`http://127.0.0.1:${port}/prometheus${path}?${params}`, {
+        headers: { authorization: `Bearer ${tokens.access_token}` },
+      });
+      const text = await r.text();
+      assert.equal(r.status, 200, `${q.panel}: ${text}`);
+      assert.ok(
+        !text.includes(b.householdId) && !text.includes('.4321') && !text.includes('secret'),
+        `${q.panel} leaks: ${text}`,
+      );
+      const body = JSON.parse(text) as { status: string; data: { result: unknown[] } };
+      assert.equal(body.status, 'success', q.panel);
+      if (body.data.result.length > 0) answered.add(q.panel);
+    }
+    // Every panel but the 12-month bars (30-day steps that may end before the half hour) shows A's data.
+    const expected = queries.map((q) => q.panel).filter((p) => !p.startsWith('kWh per month'));
+    assert.deepEqual(
+      expected.filter((p) => !answered.has(p)),
+      [],
+      'panels without the household’s data',
+    );
   },
 );
