@@ -62,8 +62,8 @@ export interface RabbitMQHandle {
   /** Set when the AMQPS listener is on. */
   readonly amqpsPort?: number;
   readonly amqpsUrl?: (vhost?: string, user?: string, pass?: string) => string;
-  /** `rabbitmqctl -n <node> ...args`; resolves with its stdout. */
-  readonly ctl: (args: readonly string[]) => Promise<string>;
+  /** `rabbitmqctl -n <node> ...args`; resolves with its stdout (killed after `timeoutMs`, default 120 s). */
+  readonly ctl: (args: readonly string[], timeoutMs?: number) => Promise<string>;
   readonly stop: () => Promise<void>;
   readonly kill: (signal?: NodeJS.Signals) => void;
 }
@@ -272,7 +272,7 @@ export async function startRabbitMQ(opts: RabbitMQOptions): Promise<RabbitMQHand
           },
         }
       : {}),
-    ctl: (args) => ctl(args),
+    ctl: (args, timeoutMs) => ctl(args, timeoutMs),
     async stop() {
       await proc.stop();
       // `epmd` outlives every node; end it only when we started it and no other node uses it.
