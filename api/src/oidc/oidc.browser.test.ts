@@ -111,7 +111,12 @@ before(async () => {
       `${ENERGY_SERIES}{household="${b.householdId}",device="secret",socket="9"} ${(30 - m) * 9000 + 0.4321} ${t}`,
     );
   }
+  // Yesterday too, a closed day as the write-back stamps it: VictoriaMetrics leaves a range's last
+  // point out when `end` is a whole number of steps and a sample sits exactly there (today's
+  // midnight in UTC), so the daily panels, which end at today's midnight, show yesterday.
   lines.push(
+    `${DAILY_KWH_SERIES}{household="${a.householdId}",device="pi",socket="1"} 2.5 ${midnight - 86_400_000}`,
+    `${DAILY_COST_SERIES}{household="${a.householdId}",device="pi",socket="1",currency="EUR"} 0.75 ${midnight - 86_400_000}`,
     `${DAILY_KWH_SERIES}{household="${a.householdId}",device="pi",socket="1"} 2.5 ${midnight}`,
     `${DAILY_COST_SERIES}{household="${a.householdId}",device="pi",socket="1",currency="EUR"} 0.75 ${midnight}`,
     `${DAILY_KWH_SERIES}{household="${b.householdId}",device="secret",socket="9"} 65.4321 ${midnight}`,
