@@ -37,15 +37,21 @@ const MAX_SPAN: Record<Bucket, number> = {
 async function context(
   deps: AppDeps,
   ctx: Context,
-): Promise<{ hh: Household; devices: Device[]; names: SocketNames; state: string }> {
+): Promise<{ hh: Household; devices: readonly Device[]; names: SocketNames; state: string }> {
   const a = authOf(ctx);
   const [hh, devices] = await Promise.all([
     deps.store.householdById(a.householdId),
     deps.store.devices(a.householdId),
   ]);
   if (!hh) throw new ApiError('invalid_token');
-  return { hh, devices, names: socketNames(devices), state: householdState(hh, devices) };
+  // A store that keeps its rows (SQLite) gives the same objects until they change: so do these.
+  const known = derived.get(devices);
+  if (known?.hh === hh) return { hh, devices, names: known.names, state: known.state };
+  const made = { hh, names: socketNames(devices), state: householdState(hh, devices) };
+  derived.set(devices, made);
+  return { hh, devices, names: made.names, state: made.state };
 }
+const derived = new WeakMap<readonly Device[], { hh: Household; names: SocketNames; state: string }>();
 
 /**
  * Everything of a household a readings answer shows or depends on — its
@@ -81,7 +87,7 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
   const energyCache = new EnergyCache(undefined, cacheObserver(deps.metrics, 'energy'));
   const chartCache = new ChartCache(undefined, cacheObserver(deps.metrics, 'chart'));
   const { answers, completeness, latest } = readCaches(deps);
-  const householdCompleteUntil = (hh: Household, devices: Device[], generation: string) =>
+  const householdCompleteUntil = (hh: Household, devices: readonly Device[], generation: string) =>
     completeness.until(hh.id, devices, generation);
 
   /**
@@ -96,22 +102,32 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
     household: string,
     key: string,
     build: () => Promise<{ answer: Answer; final: boolean; untilMs?: number }>,
+    family?: string,
   ): Promise<void> => {
     const now = nowMs();
-    // The household leads every key: no answer is ever served to another household.
-    const kept = await answers.answer(`${household}\u0000${key}`, now, async () => {
-      const b = await build();
-      if (b.final) return { answer: b.answer, freshness: { kind: 'final' }, standsUntilMs: Infinity };
-      if (b.untilMs !== undefined)
-        return {
-          answer: b.answer,
-          freshness: { kind: 'until', untilMs: b.untilMs },
-          standsUntilMs: b.untilMs,
-        };
-      const { untilMs } = await latest(household, now);
-      return { answer: b.answer, freshness: { kind: 'revalidate' }, standsUntilMs: untilMs };
-    });
-    sendAnswer(ctx, kept.answer, kept.freshness, now);
+    // The household leads every key and family: no answer is ever served to another household.
+    const served = await answers.answer(
+      `${household}\u0000${key}`,
+      now,
+      async () => {
+        const b = await build();
+        if (b.final) return { answer: b.answer, freshness: { kind: 'final' }, standsUntilMs: Infinity };
+        if (b.untilMs !== undefined)
+          return {
+            answer: b.answer,
+            freshness: { kind: 'until', untilMs: b.untilMs },
+            standsUntilMs: b.untilMs,
+          };
+        const { untilMs } = await latest(household, now);
+        return { answer: b.answer, freshness: { kind: 'revalidate' }, standsUntilMs: untilMs };
+      },
+      family === undefined ? undefined : `${household}\u0000${family}`,
+    );
+    // The previous answer while its rebuild runs: said so (RFC 9211, a negative ttl is stale), and to ask again.
+    if (served.stale)
+      ctx.set('Cache-Status', `energy-api; hit; ttl=${Math.floor((served.kept.standsUntilMs - now) / 1000)}`);
+    const freshness = served.stale ? ({ kind: 'revalidate' } as const) : served.kept.freshness;
+    sendAnswer(ctx, served.kept.answer, freshness, now);
   };
 
   // The live view: a household's latest readings stand until its next device-minute is due.
@@ -139,6 +155,8 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
     const problem = stepProblem(from, to, stepSeconds);
     if (problem) throw new ApiError('validation_failed', problem);
     const grid = chartGrid({ fromMs: from, toMs: to, stepSeconds });
+    // A chart that ends now moves on a step at a time: its previous step's answer may stand in while it is rebuilt.
+    const endsNow = to >= nowMs() - stepSeconds * 1000;
     await serve(
       ctx,
       hh.id,
@@ -155,13 +173,14 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
         const final = endMs <= Date.now() - RECENT_MS && endMs <= (await until());
         return { answer: new Answer(chart, undefined, final), final };
       },
+      endsNow ? `power\u0000${state}\u0000now\u0000${grid.end - grid.start}\u0000${stepSeconds}` : undefined,
     );
   });
 
   /** The energy buckets of a request, and whether all of them are final. */
   const energy = async (
     hh: Household,
-    devices: Device[],
+    devices: readonly Device[],
     names: SocketNames,
     o: { from: number; to: number; bucket: Bucket; nowMs: number },
   ) => {
@@ -193,14 +212,22 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
       const x = energyExtent(from, to, bucket, hh.timeZone, realNow);
       const key = `${view}\u0000${state}\u0000${bucket}\u0000${x?.startMs}\u0000${x?.endMs}\u0000${x?.readToMs}`;
       if (view === 'csv') ctx.set('content-disposition', 'attachment; filename="energy.csv"');
-      await serve(ctx, hh.id, key, async () => {
-        const { bs, final } = await energy(hh, devices, names, { from, to, bucket, nowMs: realNow });
-        const answer =
-          view === 'csv'
-            ? new Answer(energyCsv(hh, names, bs), 'text/csv; charset=utf-8', final)
-            : new Answer(energyView(hh, bucket, bs), undefined, final);
-        return { answer, final };
-      });
+      // The same buckets read to an earlier quarter may stand in while they are read again.
+      const family = `${view}\u0000${state}\u0000${bucket}\u0000${x?.startMs}\u0000${x?.endMs}`;
+      await serve(
+        ctx,
+        hh.id,
+        key,
+        async () => {
+          const { bs, final } = await energy(hh, devices, names, { from, to, bucket, nowMs: realNow });
+          const answer =
+            view === 'csv'
+              ? new Answer(energyCsv(hh, names, bs), 'text/csv; charset=utf-8', final)
+              : new Answer(energyView(hh, bucket, bs), undefined, final);
+          return { answer, final };
+        },
+        family,
+      );
     };
   router.get('/api/v1/readings/energy', user, energyRoute('energy'));
   router.get('/api/v1/readings/export.csv', user, energyRoute('csv'));

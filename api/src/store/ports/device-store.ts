@@ -52,7 +52,7 @@ export interface Gateway {
 export interface DeviceStore {
   createDevice(d: Omit<Device, 'muteUntil' | 'offlineGraceMinutes' | 'previousSecret'>): Promise<Device>;
   device(householdId: string, id: string): Promise<Device | undefined>;
-  devices(householdId: string): Promise<Device[]>;
+  devices(householdId: string): Promise<readonly Device[]>;
   deleteDevice(householdId: string, id: string): Promise<boolean>;
   setDeviceSecretHash(householdId: string, id: string, secretHash: string): Promise<void>;
   /**

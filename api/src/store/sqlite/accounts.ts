@@ -43,8 +43,12 @@ export class SqliteAccounts implements AccountStore {
     return Promise.resolve(r && toUser(r));
   }
   userById(id: string): Promise<User | undefined> {
-    const r = this.db.get('SELECT * FROM users WHERE id = ?', id);
-    return Promise.resolve(r && toUser(r));
+    return Promise.resolve(
+      this.db.memo(`user\u0000${id}`, () => {
+        const r = this.db.get('SELECT * FROM users WHERE id = ?', id);
+        return r && toUser(r);
+      }),
+    );
   }
   setPasswordHash(userId: string, hash: string): Promise<void> {
     this.db.run('UPDATE users SET password_hash = ? WHERE id = ?', hash, userId);

@@ -6,6 +6,17 @@ export const d = (v: unknown): Date => new Date(Number(v));
 export const dn = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(Number(v)));
 export const s = (v: unknown): string => String(v);
 
+/** Kept rows per process at most (a household's caller, membership, household and devices are four). */
+const MAX_MEMOS = 200_000;
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
 /**
  * The one SQLite file in WAL mode (the seed and the API share it) that every
  * record kind's store reads and writes through.
@@ -19,6 +30,7 @@ export class SqliteDb {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     this.migrate();
+    this.generation = this.db.prepare('SELECT n FROM read_generation WHERE id = 1').pluck();
   }
 
   private migrate(): void {
@@ -51,6 +63,29 @@ export class SqliteDb {
   run(sql: string, ...p: unknown[]): number {
     return this.stmt(sql).run(...p).changes;
   }
+  /**
+   * The value `load` reads for `key`, kept while the read generation stands
+   * (schema.ts: triggers move it on any write to users, memberships,
+   * households or devices — by this connection or another process's). Every
+   * readings request reads its caller, membership, household and devices:
+   * one look-up of one row instead of four queries and their parsing. What
+   * is kept is frozen, since every later caller gets the same object.
+   */
+  memo<T>(key: string, load: () => T): T {
+    const generation = this.generation.get() as number;
+    if (generation !== this.memoGeneration || this.memos.size >= MAX_MEMOS) {
+      this.memos.clear();
+      this.memoGeneration = generation;
+    }
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const value = deepFreeze(load());
+    this.memos.set(key, value);
+    return value;
+  }
+  private readonly generation: Database.Statement;
+  private memoGeneration = -1;
+  private readonly memos = new Map<string, unknown>();
+
   /** Runs `fn` in one transaction: all of its writes or none. */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();

@@ -44,11 +44,13 @@ export class SqliteDevices implements DeviceStore {
     const r = this.db.get('SELECT * FROM devices WHERE household_id = ? AND id = ?', householdId, id);
     return Promise.resolve(r && toDevice(r));
   }
-  devices(householdId: string): Promise<Device[]> {
+  devices(householdId: string): Promise<readonly Device[]> {
     return Promise.resolve(
-      this.db
-        .all('SELECT * FROM devices WHERE household_id = ? ORDER BY created_at, id', householdId)
-        .map(toDevice),
+      this.db.memo(`devices\u0000${householdId}`, () =>
+        this.db
+          .all('SELECT * FROM devices WHERE household_id = ? ORDER BY created_at, id', householdId)
+          .map(toDevice),
+      ),
     );
   }
   deleteDevice(householdId: string, id: string): Promise<boolean> {

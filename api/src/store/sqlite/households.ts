@@ -45,8 +45,12 @@ export class SqliteHouseholds implements HouseholdStore {
     return Promise.resolve({ ...h, tariff: null, createdAt: new Date(now) });
   }
   householdById(id: string): Promise<Household | undefined> {
-    const r = this.db.get('SELECT * FROM households WHERE id = ?', id);
-    return Promise.resolve(r && toHousehold(r));
+    return Promise.resolve(
+      this.db.memo(`household\u0000${id}`, () => {
+        const r = this.db.get('SELECT * FROM households WHERE id = ?', id);
+        return r && toHousehold(r);
+      }),
+    );
   }
   householdIds(after: string, limit: number): Promise<string[]> {
     const rows = this.db.all('SELECT id FROM households WHERE id > ? ORDER BY id LIMIT ?', after, limit);
@@ -76,9 +80,11 @@ export class SqliteHouseholds implements HouseholdStore {
     return Promise.resolve();
   }
   membershipOf(userId: string): Promise<Membership | undefined> {
-    const r = this.db.get('SELECT * FROM memberships WHERE user_id = ? LIMIT 1', userId);
     return Promise.resolve(
-      r && { userId: s(r.user_id), householdId: s(r.household_id), role: s(r.role) as Role },
+      this.db.memo(`membership\u0000${userId}`, (): Membership | undefined => {
+        const r = this.db.get('SELECT * FROM memberships WHERE user_id = ? LIMIT 1', userId);
+        return r && { userId: s(r.user_id), householdId: s(r.household_id), role: s(r.role) as Role };
+      }),
     );
   }
   members(householdId: string): Promise<(Membership & { email: string })[]> {

@@ -62,4 +62,21 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE devices ADD COLUMN previous_secret_until INTEGER;`,
   // Passes over every household (the start-up Grafana migration): how far each has come.
   `CREATE TABLE provisioning_cursors (key TEXT PRIMARY KEY, after TEXT NOT NULL, done INTEGER NOT NULL);`,
+  // The rows every readings request reads (the caller, its membership, the household, its devices)
+  // are kept in each process while this number stands: any write to their tables, by any process
+  // on the file, moves it (SqliteDb.memo).
+  `CREATE TABLE read_generation (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+   INSERT INTO read_generation (id, n) VALUES (1, 0);
+   CREATE TRIGGER users_insert_generation AFTER INSERT ON users BEGIN UPDATE read_generation SET n = n + 1; END;
+   CREATE TRIGGER users_update_generation AFTER UPDATE ON users BEGIN UPDATE read_generation SET n = n + 1; END;
+   CREATE TRIGGER users_delete_generation AFTER DELETE ON users BEGIN UPDATE read_generation SET n = n + 1; END;
+   CREATE TRIGGER memberships_insert_generation AFTER INSERT ON memberships BEGIN UPDATE read_generation SET n = n + 1; END;
+   CREATE TRIGGER memberships_update_generation AFTER UPDATE ON memberships BEGIN UPDATE read_generation SET n = n + 1; END;
+   CREATE TRIGGER memberships_delete_generation AFTER DELETE ON memberships BEGIN UPDATE read_generation SET n = n + 1; END;
+   CREATE TRIGGER households_insert_generation AFTER INSERT ON households BEGIN UPDATE read_generation SET n = n + 1; END;
+   CREATE TRIGGER households_update_generation AFTER UPDATE ON households BEGIN UPDATE read_generation SET n = n + 1; END;
+   CREATE TRIGGER households_delete_generation AFTER DELETE ON households BEGIN UPDATE read_generation SET n = n + 1; END;
+   CREATE TRIGGER devices_insert_generation AFTER INSERT ON devices BEGIN UPDATE read_generation SET n = n + 1; END;
+   CREATE TRIGGER devices_update_generation AFTER UPDATE ON devices BEGIN UPDATE read_generation SET n = n + 1; END;
+   CREATE TRIGGER devices_delete_generation AFTER DELETE ON devices BEGIN UPDATE read_generation SET n = n + 1; END;`,
 ];
