@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ByteLru, NO_OBSERVER, type CacheObserver } from '../core/readings/byte-lru.js';
 import type { Answer, Freshness } from './cached-answer.js';
 
@@ -6,6 +7,21 @@ export interface KeptAnswer {
   readonly answer: Answer;
   readonly freshness: Freshness;
   readonly standsUntilMs: number;
+}
+
+/**
+ * How long after it stopped standing an answer may still be sent while its
+ * rebuild runs: a new device-minute shows within this of being due (the
+ * live view's promise is 10 s from being written).
+ */
+export const STALE_MS = 10_000;
+/** How long a request waits for its rebuild before it is sent the answer that stood until now. */
+export const STALE_WAIT_MS = 20;
+
+/** What to send: the answer, and whether it is the previous one sent while its rebuild runs. */
+export interface ServedAnswer {
+  readonly kept: KeptAnswer;
+  readonly stale: boolean;
 }
 
 /**
@@ -20,12 +36,24 @@ export interface KeptAnswer {
  *
  * Requests for a key being built wait for that build instead of building
  * it again (a board or a page asking several views at once).
+ *
+ * Stale while revalidating (RFC 5861's idea, inside the API): devices
+ * write just after each minute, so every household's answers stop standing
+ * within the same second, and ~one rebuild per household and view queue
+ * behind each other and behind the minute's ingest. A request whose answer
+ * stopped standing less than STALE_MS ago, or whose view moved on to the
+ * next step of its grid (the same `family`), waits STALE_WAIT_MS for the
+ * rebuild and is otherwise sent the previous answer, marked to be
+ * revalidated; the rebuild goes on and the next request gets it.
  */
 export class AnswerCache {
   private readonly lru: ByteLru<KeptAnswer>;
   private readonly building = new Map<string, Promise<KeptAnswer>>();
 
-  constructor(maxBytes = 128 * 2 ** 20, observer: CacheObserver = NO_OBSERVER) {
+  constructor(
+    maxBytes = 128 * 2 ** 20,
+    private readonly observer: CacheObserver = NO_OBSERVER,
+  ) {
     this.lru = new ByteLru(maxBytes, observer);
   }
 
@@ -35,26 +63,51 @@ export class AnswerCache {
     return hit && nowMs < hit.standsUntilMs ? hit : undefined;
   }
 
-  /** Keeps an answer, unless it stands no longer. */
-  keep(key: string, kept: KeptAnswer, nowMs: number): void {
-    if (kept.standsUntilMs > nowMs) this.lru.set(key, kept, kept.answer.bytes + key.length * 2);
+  /** Keeps an answer, unless it stands no longer; `family` names it for the view's next key too. */
+  keep(key: string, kept: KeptAnswer, nowMs: number, family?: string): void {
+    if (kept.standsUntilMs <= nowMs) return;
+    const bytes = kept.answer.bytes + key.length * 2;
+    this.lru.set(key, kept, bytes);
+    if (family !== undefined && family !== key) this.lru.set(familyKey(family), kept, bytes);
   }
 
-  /** The kept answer for `key` if it stands at `nowMs`, else the one `build` makes (kept unless it stands no longer). */
-  async answer(key: string, nowMs: number, build: () => Promise<KeptAnswer>): Promise<KeptAnswer> {
-    const hit = this.get(key, nowMs);
-    if (hit) return hit;
-    const pending = this.building.get(key);
-    if (pending) return pending;
-    const p = build().then((kept) => {
-      this.keep(key, kept, nowMs);
-      return kept;
-    });
-    this.building.set(key, p);
-    try {
-      return await p;
-    } finally {
-      this.building.delete(key);
+  /**
+   * The kept answer for `key` if it stands at `nowMs`, else the one `build`
+   * makes (kept unless it stands no longer) — or, while that build runs
+   * longer than STALE_WAIT_MS, the previous answer of the key or its
+   * `family` if it stopped standing less than STALE_MS ago.
+   */
+  async answer(
+    key: string,
+    nowMs: number,
+    build: () => Promise<KeptAnswer>,
+    family?: string,
+  ): Promise<ServedAnswer> {
+    const own = this.lru.get(key);
+    if (own && nowMs < own.standsUntilMs) return { kept: own, stale: false };
+    const last = own ?? (family === undefined ? undefined : this.lru.get(familyKey(family)));
+    let p = this.building.get(key);
+    if (!p) {
+      p = build().then((kept) => {
+        this.keep(key, kept, nowMs, family);
+        return kept;
+      });
+      const started = p;
+      this.building.set(key, started);
+      // Settled in any case; a failure reaches whoever awaits it, never as an unhandled rejection.
+      started.then(
+        () => this.building.delete(key),
+        () => this.building.delete(key),
+      );
     }
+    if (!last || nowMs >= last.standsUntilMs + STALE_MS) return { kept: await p, stale: false };
+    const fresh = await Promise.race([p, delay(STALE_WAIT_MS)]);
+    if (fresh) return { kept: fresh, stale: false };
+    this.observer.lookup('stale');
+    return { kept: last, stale: true };
   }
 }
+
+const familyKey = (family: string): string => `\u0001${family}`;
+
+const delay = (ms: number): Promise<undefined> => sleep(ms, undefined);

@@ -1,6 +1,7 @@
 /** What a cache reports to its metrics: each look-up, and its size after a change. */
 export interface CacheObserver {
-  lookup(result: 'hit' | 'miss'): void;
+  /** 'stale': an answer sent after it stopped standing, while its rebuild runs (http/answer-cache.ts). */
+  lookup(result: 'hit' | 'miss' | 'stale'): void;
   size(entries: number, bytes: number): void;
 }
 
