@@ -2,6 +2,7 @@ import amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel, Message } from 'amqplib';
 import type { Logger } from '@energy/lib/logger';
 import { backoffMs } from '@energy/lib/backoff';
+import { amqpConnectionClosed, destroyAmqpConnection, openWithin } from '@energy/lib/amqp-attempt';
 import { amqpSocketOptions } from '@energy/lib/amqp-tls';
 import { BrokerAddressRing } from '@energy/lib/broker-urls';
 import { sampleTraceparent, TRACEPARENT_HEADER } from '@energy/lib/trace-context';
@@ -38,6 +39,24 @@ export interface PublisherOptions {
   readonly name?: string;
   readonly backoffInitialMs?: number;
   readonly backoffMaxMs?: number;
+  /**
+   * Longest wait for one connection attempt: the TCP connect, the AMQP
+   * handshake and the confirm channel's open (default 15 s). A node that
+   * accepts and never answers (booting, overloaded, half-dead) must not
+   * hold the publisher: past it the attempt is torn down and the next
+   * address is tried.
+   */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Longest wait for one publish's confirm (default 60 s). Past it the
+   * channel is taken for broken: the connection is torn down, every
+   * unconfirmed publish on it comes back 'connection-lost' (and goes out
+   * again), and the next address is tried. RabbitMQ 3.10's quorum queue
+   * client can lose an enqueue sent to a leader that dies and then never
+   * confirms it, nor anything after it on that channel, while the
+   * connection itself stays healthy.
+   */
+  readonly confirmTimeoutMs?: number;
   /** Most unconfirmed publishes at once; further publishes wait (backpressure). */
   readonly maxInFlight?: number;
   /**
@@ -69,6 +88,8 @@ export class AmqpPublisher {
   private readonly name: string;
   private readonly maxInFlight: number;
   private readonly traceSampleRatio: number;
+  private readonly connectTimeoutMs: number;
+  private readonly confirmTimeoutMs: number;
   private addresses: BrokerAddressRing;
   /** Message ids the broker returned (basic.return) on this channel, awaiting their confirm. */
   private returned = new Map<string, number>();
@@ -81,6 +102,9 @@ export class AmqpPublisher {
     );
     this.maxInFlight = opts.maxInFlight ?? 1000;
     this.traceSampleRatio = opts.traceSampleRatio ?? 0;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 15_000;
+    // setTimeout takes at most 2^31-1 ms (more fires at once).
+    this.confirmTimeoutMs = Math.min(opts.confirmTimeoutMs ?? 60_000, 2 ** 31 - 1);
   }
 
   start(): void {
@@ -124,64 +148,84 @@ export class AmqpPublisher {
     const { log, metrics } = this.opts;
     if (this.stopped) return;
     if (this.attempt > 0) metrics.reconnects.inc({ outcome: 'attempt' });
-    let conn: ChannelModel | undefined;
+    const url = this.addresses.current;
+    let opened: { conn: ChannelModel; ch: ConfirmChannel };
     try {
-      conn = await amqp.connect(this.addresses.current, {
-        ...amqpSocketOptions(this.addresses.current, this.opts.caFile),
+      opened = await this.open(url);
+    } catch (err) {
+      if (this.attempt > 0) metrics.reconnects.inc({ outcome: 'failure' });
+      this.addresses.advance();
+      this.schedule(err);
+      return;
+    }
+    const { conn, ch } = opened;
+    conn.on('blocked', (reason: string) => {
+      log.warn({ reason, connection: this.name }, 'broker blocked publishing');
+      this.blocked = true;
+      metrics.blocked.set({ connection: this.name }, 1);
+    });
+    conn.on('unblocked', () => {
+      log.info({ connection: this.name }, 'broker unblocked publishing');
+      this.blocked = false;
+      metrics.blocked.set({ connection: this.name }, 0);
+      this.wake();
+    });
+    // Published with mandatory: the broker returns a batch no queue takes, before confirming it.
+    ch.on('return', (msg: Message) => {
+      const id = msg.properties.messageId as unknown;
+      if (typeof id === 'string') this.returned.set(id, (this.returned.get(id) ?? 0) + 1);
+    });
+    ch.on('drain', () => {
+      this.draining = false;
+      this.wake();
+    });
+    if (this.stopped) {
+      destroyAmqpConnection(conn, 'publisher closed');
+      return;
+    }
+    // Listening only now: a close that came with the open's last answer is seen by amqpConnectionClosed.
+    this.conn = conn;
+    this.channel = ch;
+    ch.on('close', () => {
+      if (this.channel === ch) this.lost(conn);
+    });
+    conn.on('close', () => this.lost(conn));
+    if (amqpConnectionClosed(conn)) {
+      this.lost(conn);
+      return;
+    }
+    this.draining = false;
+    this.blocked = false;
+    if (this.attempt > 0) metrics.reconnects.inc({ outcome: 'success' });
+    this.attempt = 0;
+    metrics.connected.set({ connection: this.name }, 1);
+    log.info({ connection: this.name, broker: new URL(url).host }, 'amqp connected');
+    this.wake();
+  }
+
+  /** One attempt: connection and confirm channel within connectTimeoutMs (lib/src/amqp-attempt.ts). */
+  private open(url: string): Promise<{ conn: ChannelModel; ch: ConfirmChannel }> {
+    const { log } = this.opts;
+    return openWithin(this.connectTimeoutMs, `AMQP connect to ${new URL(url).host}`, async (signal) => {
+      // Node's sockets take `signal` (amqplib passes its socket options on; its types omit it).
+      const socketOptions = {
+        ...amqpSocketOptions(url, this.opts.caFile),
+        // Ends a TCP connect or handshake that goes quiet; the signal ends the attempt at its deadline.
+        timeout: this.connectTimeoutMs,
+        signal,
         clientProperties: { connection_name: `energy-exporter-${this.name}` },
-      });
+      };
+      const conn = await amqp.connect(url, socketOptions);
       // One 'error' listener per connection and channel: errors are followed by 'close', which reconnects.
       conn.on('error', (err: Error) =>
         log.warn({ err: err.message, connection: this.name }, 'amqp connection error'),
       );
-      conn.on('blocked', (reason: string) => {
-        log.warn({ reason, connection: this.name }, 'broker blocked publishing');
-        this.blocked = true;
-        metrics.blocked.set({ connection: this.name }, 1);
-      });
-      conn.on('unblocked', () => {
-        log.info({ connection: this.name }, 'broker unblocked publishing');
-        this.blocked = false;
-        metrics.blocked.set({ connection: this.name }, 0);
-        this.wake();
-      });
       const ch = await conn.createConfirmChannel();
       ch.on('error', (err: Error) =>
         log.warn({ err: err.message, connection: this.name }, 'amqp channel error'),
       );
-      // Published with mandatory: the broker returns a batch no queue takes, before confirming it.
-      ch.on('return', (msg: Message) => {
-        const id = msg.properties.messageId as unknown;
-        if (typeof id === 'string') this.returned.set(id, (this.returned.get(id) ?? 0) + 1);
-      });
-      ch.on('drain', () => {
-        this.draining = false;
-        this.wake();
-      });
-      const current = conn;
-      ch.on('close', () => {
-        if (this.channel === ch) this.lost(current);
-      });
-      conn.on('close', () => this.lost(current));
-      if (this.stopped) {
-        await conn.close().catch(() => undefined);
-        return;
-      }
-      this.conn = conn;
-      this.channel = ch;
-      this.draining = false;
-      this.blocked = false;
-      if (this.attempt > 0) metrics.reconnects.inc({ outcome: 'success' });
-      this.attempt = 0;
-      metrics.connected.set({ connection: this.name }, 1);
-      log.info({ connection: this.name, broker: new URL(this.addresses.current).host }, 'amqp connected');
-      this.wake();
-    } catch (err) {
-      if (conn) await conn.close().catch(() => undefined);
-      if (this.attempt > 0) metrics.reconnects.inc({ outcome: 'failure' });
-      this.addresses.advance();
-      this.schedule(err);
-    }
+      return { conn, ch };
+    });
   }
 
   private lost(conn: ChannelModel): void {
@@ -221,7 +265,8 @@ export class AmqpPublisher {
   async publish(b: OutgoingBatch, waitMs = Infinity): Promise<PublishOutcome> {
     if (!(await this.waitReady(waitMs))) return 'not-connected';
     const ch = this.channel;
-    if (!ch) return 'not-connected';
+    const conn = this.conn;
+    if (!ch || !conn) return 'not-connected';
     const { metrics } = this.opts;
     const started = process.hrtime.bigint();
     // Sampled per attempt: a retried batch is a new trace (the collector sees each delivery anew).
@@ -231,7 +276,9 @@ export class AmqpPublisher {
     }
     this.inFlight++;
     return new Promise<PublishOutcome>((resolve) => {
+      let unconfirmed: NodeJS.Timeout | undefined;
       const done = (outcome: PublishOutcome): void => {
+        clearTimeout(unconfirmed);
         this.inFlight--;
         if (outcome === 'confirmed') {
           metrics.confirms.inc();
@@ -262,6 +309,14 @@ export class AmqpPublisher {
           },
         );
         if (!accepted) this.draining = true;
+        unconfirmed = setTimeout(() => {
+          this.opts.log.warn(
+            { connection: this.name, messageId: b.messageId, timeoutMs: this.confirmTimeoutMs },
+            'no publisher confirm in time; dropping the connection',
+          );
+          // Its 'close' resolves this publish (and every other unconfirmed one) as connection-lost.
+          destroyAmqpConnection(conn, 'no publisher confirm in time');
+        }, this.confirmTimeoutMs);
       } catch (err) {
         // The channel closed under us between waitReady and publish.
         this.opts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'publish failed');
@@ -304,6 +359,14 @@ export class AmqpPublisher {
     this.conn = undefined;
     this.channel = undefined;
     this.wake();
-    if (conn) await conn.close().catch(() => undefined);
+    if (!conn) return;
+    // A broker that stopped answering never confirms the close: give it a few seconds, then cut.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      conn.close().catch(() => undefined),
+      new Promise<void>((r) => (timer = setTimeout(r, 5000))),
+    ]);
+    clearTimeout(timer);
+    destroyAmqpConnection(conn, 'publisher closed');
   }
 }

@@ -1,3 +1,4 @@
+import { amqpConnectionClosed, destroyAmqpConnection, openWithin } from '@energy/lib/amqp-attempt';
 import { amqpSocketOptions } from '@energy/lib/amqp-tls';
 import {
   connect,
@@ -39,6 +40,12 @@ export interface ConsumerOptions {
   readonly metrics: Pick<CollectorMetrics, 'consumed' | 'redeliveries' | 'inFlight' | 'connected'>;
   readonly logger: Logger;
   readonly reconnect?: BackoffOptions;
+  /**
+   * Longest wait for one session to open: connect, channels, declares and
+   * consumers (default 30 s). A node that takes the connection and then
+   * never answers is left for the next address (lib/src/amqp-attempt.ts).
+   */
+  readonly connectTimeoutMs?: number;
   /** How long stop() waits for writes in flight before giving their messages back to the broker. */
   readonly stopGraceMs?: number;
   /** Called after VictoriaMetrics accepted a request (the benchmark measures lag with it). */
@@ -152,7 +159,9 @@ export class AmqpConsumer {
         this.o.metrics.connected.set(0);
         if (s) {
           s.close();
-          await s.conn.close().catch(() => undefined);
+          // A broker that stopped answering never confirms the close: a few seconds, then cut.
+          await Promise.race([s.conn.close().catch(() => undefined), sleep(5000)]);
+          destroyAmqpConnection(s.conn, 'session over');
         }
       }
       if (this.stopping) break;
@@ -164,12 +173,18 @@ export class AmqpConsumer {
     }
   }
 
-  private async openSession(): Promise<Session> {
-    const conn = await connect(
-      this.addresses.current,
-      amqpSocketOptions(this.addresses.current, this.o.amqpCaFile),
-    );
-    try {
+  private openSession(): Promise<Session> {
+    const url = this.addresses.current;
+    const ms = this.o.connectTimeoutMs ?? 30_000;
+    return openWithin(ms, `AMQP session on ${new URL(url).host}`, async (signal) => {
+      // Node's sockets take `signal` (amqplib passes its socket options on; its types omit it).
+      const socketOptions = {
+        ...amqpSocketOptions(url, this.o.amqpCaFile),
+        // Ends a TCP connect or handshake that goes quiet; the signal ends the opening at its deadline.
+        timeout: ms,
+        signal,
+      };
+      const conn = await connect(url, socketOptions);
       // An 'error' without a listener would crash the process; 'close' follows it.
       conn.on('error', (err: Error) => this.log.warn({ err: err.message }, 'broker connection error'));
       const ch = await conn.createChannel();
@@ -192,11 +207,10 @@ export class AmqpConsumer {
       }
       s.timer = setInterval(() => this.flushIfDue(s), Math.max(10, this.o.flushIntervalMs / 4));
       this.log.info({ queues: this.o.consumeQueues ?? queues, prefetch: this.o.prefetch }, 'consuming');
+      // A close that came with the last answer was emitted before these listeners (amqplib reads a whole chunk first).
+      if (amqpConnectionClosed(conn)) s.close();
       return s;
-    } catch (err) {
-      await conn.close().catch(() => undefined);
-      throw err;
-    }
+    });
   }
 
   private onMessage(s: Session, msg: ConsumeMessage | null): void {
