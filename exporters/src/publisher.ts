@@ -305,7 +305,10 @@ export class AmqpPublisher {
           (err: unknown) => {
             if (err === null || err === undefined)
               done(this.wasReturned(b.messageId) ? 'unroutable' : 'confirmed');
-            else done(err instanceof Error && err.message.includes('nack') ? 'nacked' : 'connection-lost');
+            else if (err instanceof Error && err.message.includes('nack')) {
+              done('nacked');
+              this.dropAfterNack(conn);
+            } else done('connection-lost');
           },
         );
         if (!accepted) this.draining = true;
@@ -323,6 +326,22 @@ export class AmqpPublisher {
         done('connection-lost');
       }
     });
+  }
+
+  /**
+   * A nack costs this connection: the retry goes out on a new channel on
+   * the next node. RabbitMQ 3.10 nacks every publish, for good, on a
+   * channel whose quorum queue client registered while the queue's leader
+   * was dying (a publisher that reconnected right after its node was
+   * killed: test/e2e/broker-cluster.repro.ts saw 450 nacks in 25 s on such
+   * channels while the other channels published to the same queue); a new
+   * channel registers with the new leader. The reconnect's backoff also
+   * paces the retries of a queue that refuses for real (reject-publish).
+   */
+  private dropAfterNack(conn: ChannelModel): void {
+    if (this.conn !== conn) return;
+    this.opts.log.warn({ connection: this.name }, 'publish nacked; reconnecting for a new channel');
+    this.lost(conn);
   }
 
   /** A return precedes its confirm on the channel: consume one return of this id, if any. */

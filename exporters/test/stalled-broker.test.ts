@@ -14,8 +14,14 @@
  * more on that channel): a proxy stops passing the broker's bytes to the
  * publisher, so the connection stays up and silent; the publisher drops it
  * and publishes the batch again on a new one.
+ *
+ * A channel that nacks (RabbitMQ 3.10 nacks every publish, for good, on a
+ * channel that registered with a quorum queue while its leader was dying):
+ * the publisher gives up the connection after a nack, so the retry goes out
+ * on a new channel.
  */
 import assert from 'node:assert/strict';
+import amqp from 'amqplib';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, test } from 'node:test';
 import { READINGS_EXCHANGE } from '@energy/lib/defaults';
@@ -206,5 +212,57 @@ test(
     // At least once: the unconfirmed copy may be stored too; nothing is missing.
     const ids = (await drainQueue(vhost.amqpUrl(), 'readback')).map((m) => m.properties.messageId as string);
     assert.deepEqual([...new Set(ids)].sort(), [`${user}-1`, `${user}-2`]);
+  },
+);
+
+test(
+  'a nacked publish costs the channel: the retry goes out on a new connection',
+  { timeout: 90_000 },
+  async () => {
+    await testRabbitMQ();
+    const vhost = await createVhost('nack-reconnect');
+    after(() => vhost.delete());
+    await declareReadingsTopology(vhost.amqpUrl(), 'readback');
+    // A queue that refuses everything (reject-publish at length 0): every publish routed to it is nacked.
+    const admin = await amqp.connect(vhost.amqpUrl());
+    after(() => admin.close().catch(() => undefined));
+    const ch = await admin.createChannel();
+    await ch.assertQueue('full', {
+      durable: true,
+      arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' },
+    });
+    await ch.bindQueue('full', READINGS_EXCHANGE, '#');
+    const user = `${uniqueName('hh').replace(/[^A-Za-z0-9_-]/g, '')}.pi1`;
+    await vhost.addUser(user, 'devpass', DEVICE_PERMS);
+    const real = new URL(vhost.amqpUrl(user, 'devpass'));
+    const proxy = await proxyTo(Number(real.port));
+    after(() => proxy.server.close());
+    real.port = String(proxy.port);
+
+    const publisher = new AmqpPublisher({
+      url: real.toString(),
+      exchange: READINGS_EXCHANGE,
+      log: createLogger('nack-test', 'silent'),
+      metrics: createExporterMetrics(),
+      backoffInitialMs: 50,
+      backoffMaxMs: 200,
+    });
+    publisher.start();
+    after(() => publisher.close());
+    const batch = {
+      routingKey: user,
+      userId: user,
+      messageId: `${user}-1`,
+      timestampS: 1,
+      body: new Uint8Array([8, 1]),
+    };
+    assert.equal(await publisher.publish(batch, 30_000), 'nacked');
+    await ch.deleteQueue('full');
+    // The retry waits for the new connection (the nacking channel is gone) and is confirmed on it.
+    assert.equal(await publisher.publish(batch, 30_000), 'confirmed');
+    assert.equal(proxy.connections(), 2);
+    // The nacked copy reached 'readback' too (a nack means some queue refused it): at least once.
+    const ids = (await drainQueue(vhost.amqpUrl(), 'readback')).map((m) => m.properties.messageId as string);
+    assert.deepEqual([...new Set(ids)], [`${user}-1`]);
   },
 );
