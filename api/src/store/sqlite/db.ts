@@ -8,6 +8,12 @@ export const s = (v: unknown): string => String(v);
 
 /** Kept rows per process at most (a household's caller, membership, household and devices are four). */
 const MAX_MEMOS = 200_000;
+/**
+ * How long a read of the generation stands for kept look-ups. Another
+ * process's write shows within it — a request racing that write could see
+ * either side of it anyway; this connection's writes show at once.
+ */
+const GENERATION_REUSE_MS = 1;
 
 function deepFreeze<T>(v: T): T {
   if (v && typeof v === 'object' && !Object.isFrozen(v)) {
@@ -61,6 +67,7 @@ export class SqliteDb {
   }
   /** Runs a write; the number of rows it changed. */
   run(sql: string, ...p: unknown[]): number {
+    this.generationReadAt = -Infinity;
     return this.stmt(sql).run(...p).changes;
   }
   /**
@@ -72,10 +79,16 @@ export class SqliteDb {
    * is kept is frozen, since every later caller gets the same object.
    */
   memo<T>(key: string, load: () => T): T {
-    const generation = this.generation.get() as number;
-    if (generation !== this.memoGeneration || this.memos.size >= MAX_MEMOS) {
-      this.memos.clear();
-      this.memoGeneration = generation;
+    const now = performance.now();
+    // Reading the generation is most of a kept look-up's cost: once per millisecond is enough,
+    // as long as this connection's own writes make the next look-up read it again.
+    if (now - this.generationReadAt > GENERATION_REUSE_MS || this.memos.size >= MAX_MEMOS) {
+      const generation = this.generation.get() as number;
+      this.generationReadAt = now;
+      if (generation !== this.memoGeneration || this.memos.size >= MAX_MEMOS) {
+        this.memos.clear();
+        this.memoGeneration = generation;
+      }
     }
     if (this.memos.has(key)) return this.memos.get(key) as T;
     const value = deepFreeze(load());
@@ -84,6 +97,7 @@ export class SqliteDb {
   }
   private readonly generation: Database.Statement;
   private memoGeneration = -1;
+  private generationReadAt = -Infinity;
   private readonly memos = new Map<string, unknown>();
 
   /** Runs `fn` in one transaction: all of its writes or none. */

@@ -33,22 +33,32 @@ test('kept rows: the same objects while nothing changes; a write by this process
     // Shared by every caller, so frozen.
     assert.throws(() => (first[3] as unknown as unknown[]).push({ name: 'x' }), TypeError);
 
+    // Another process's write shows once the generation is read again (at most a millisecond later).
+    const later = () => new Promise((resolve) => setTimeout(resolve, 2));
     // Another process changes the tariff, a socket's name, a role, disables the account.
     await b.updateHousehold('h1', { currency: 'CHF' });
+    await later();
     assert.equal((await a.householdById('h1'))?.currency, 'CHF');
     await b.setSocket('h1', 'pi', { socket: 0, name: 'Kettle 2', role: 'socket' });
+    await later();
     assert.equal((await a.devices('h1'))[0]?.sockets[0]?.name, 'Kettle 2');
     await b.setRole('u1', 'h1', 'viewer');
+    await later();
     assert.equal((await a.membershipOf('u1'))?.role, 'viewer');
     await b.setUserDisabled('u1', true);
+    await later();
     assert.equal((await a.userById('u1'))?.disabled, true);
-    // This process's own write too, and a deletion.
+    // This process's own write shows at once; the other's after its next read of the generation.
     await a.setUserDisabled('u1', false);
+    assert.equal((await a.userById('u1'))?.disabled, false);
+    await later();
     assert.equal((await b.userById('u1'))?.disabled, false);
     assert.equal((await a.userById('u1'))?.disabled, false);
     await b.deleteDevice('h1', 'pi');
+    await later();
     assert.deepEqual(await a.devices('h1'), []);
     await b.deleteHousehold('h1');
+    await later();
     assert.equal(await a.householdById('h1'), undefined);
     assert.equal(await a.membershipOf('u1'), undefined);
   } finally {
