@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { boardPanelQueries, panelQueryRequest } from '@energy/lib/grafana-panel-queries';
+import { boardPanelQueries, intervalMs, panelQueryRequest } from '@energy/lib/grafana-panel-queries';
 
 /** A browser's Accept-Encoding; Grafana's Go client asks for gzip only. */
 export const BROWSER_ENCODING = 'gzip, deflate, br';
@@ -38,6 +38,9 @@ const HOUSEHOLD_BOARD = fileURLToPath(
   new URL('../../grafana/dashboards/household/household-energy.json', import.meta.url),
 );
 const board: unknown = JSON.parse(readFileSync(HOUSEHOLD_BOARD, 'utf8'));
+
+/** How often Grafana refreshes an open household board: the board's own `refresh` ("1m"). */
+export const BOARD_REFRESH_MS = intervalMs((board as { refresh?: string }).refresh ?? '1m');
 
 /** The requests (path with query string, and the panel's title) of one board refresh for a viewer in `timeZone`. */
 export function boardRefreshRequests(nowMs: number, timeZone: string): { panel: string; path: string }[] {
