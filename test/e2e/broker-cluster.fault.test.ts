@@ -180,6 +180,8 @@ test('3-node cluster: a broker node and a shard collector SIGKILLed under load, 
     const metrics = createExporterMetrics();
     const made: ReadingBatch[][] = devices.map(() => []);
     const confirmed = devices.map(() => 0);
+    // What each device is doing now, for a failure's message: waiting in publish() since when, its last outcome.
+    const doing = devices.map(() => ({ inPublishSince: 0, last: '', tries: 0 }));
     let publishing = true;
     const loops = devices.map(async (d, i) => {
       const p = new AmqpPublisher({
@@ -191,6 +193,9 @@ test('3-node cluster: a broker node and a shard collector SIGKILLed under load, 
         name: d,
         backoffInitialMs: 100,
         backoffMaxMs: 2000,
+        // Within the waits below: a node that stops answering, or a confirm the broker lost, costs seconds.
+        connectTimeoutMs: 5000,
+        confirmTimeoutMs: 10_000,
       });
       publishers.push(p);
       p.start();
@@ -205,7 +210,16 @@ test('3-node cluster: a broker node and a shard collector SIGKILLed under load, 
           body: body(b),
         };
         // Like the outbox: the same batch again until the broker confirms it.
-        while ((await p.publish(out, 5000)) !== 'confirmed') await sleep(100);
+        const st = doing[i]!;
+        for (;;) {
+          st.inPublishSince = Date.now();
+          st.tries++;
+          st.last = await p.publish(out, 5000);
+          st.inPublishSince = 0;
+          if (st.last === 'confirmed') break;
+          await sleep(100);
+        }
+        st.tries = 0;
         confirmed[i] = seq;
         await sleep(150);
       }
@@ -214,8 +228,15 @@ test('3-node cluster: a broker node and a shard collector SIGKILLed under load, 
     const allPast = (what: string, n: number) =>
       waitFor(
         what,
-        () => Promise.resolve([...confirmed]),
-        (c) => Math.min(...c) >= n,
+        () =>
+          Promise.resolve(
+            confirmed.map((c, i) => {
+              const st = doing[i]!;
+              const waiting = st.inPublishSince ? `, in publish ${Date.now() - st.inPublishSince} ms` : '';
+              return `${c} (last ${st.last || '-'} x${st.tries}, connected ${publishers[i]?.connected}${waiting})`;
+            }),
+          ),
+        () => Math.min(...confirmed) >= n,
         60_000,
       );
     await allPast('every device publishing', 5);
