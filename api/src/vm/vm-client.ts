@@ -2,6 +2,7 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { ApiError } from '../errors.js';
 import { householdFilter, householdSeries } from './promql.js';
 import { vmDeleteBase } from './vm-urls.js';
+import { postForm } from './vm-http.js';
 
 const tracer = trace.getTracer('api.vm-client');
 
@@ -45,15 +46,10 @@ export class VmClient {
     p.append('extra_label', householdFilter(household));
     return tracer.startActiveSpan(`vm ${path}`, async (span) => {
       try {
-        const res = await fetch(`${this.url}${path}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: p.toString(),
-        });
-        const body = await res.text();
+        const res = await postForm(`${this.url}${path}`, p.toString());
         span.setAttribute('http.status_code', res.status);
         this.onResult(res.status < 500 ? 'ok' : 'error');
-        return { status: res.status, body };
+        return res;
       } catch (err) {
         span.setStatus({ code: SpanStatusCode.ERROR });
         this.onResult('error');
