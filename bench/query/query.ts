@@ -16,7 +16,8 @@
  *     process carries, grafanaRefreshesPerSec and the CPU per refresh);
  * (3) naive: the day chart's raw query straight to VictoriaMetrics with the
  *     household's label (what a proxy without the API would cost).
- * BENCH_PHASES (default portal,board,grafana,naive) picks phases. Each phase runs BENCH_SECONDS (default 20) or BENCH_ROUNDS cycles per
+ * BENCH_PHASES (default portal,board,grafana,naive) picks phases; BENCH_LIVE=0 appends no
+ * minutes while the bench runs. Each phase runs BENCH_SECONDS (default 20) or BENCH_ROUNDS cycles per
  * user, after one untimed cycle per user. Prints a table; with --json one
  * JSON line last. The loaded VictoriaMetrics data dir and the seeded
  * accounts are kept under $BENCH_DIR (default /tmp/energy-bench-query),
@@ -175,11 +176,13 @@ async function main(): Promise<void> {
   try {
     for (let i = 0; i < API_PROCESSES; i++) apis.push(await startApi(i, { stateDir, vmUrl: vm.url, logDir }));
     log(`API: ${apis.map((a) => `${a.url} (pid ${a.process.pid})`).join(', ')}`);
-    // Devices keep writing while the bench runs: each minute's readings and watermarks as it ends.
-    stopWriting = startLiveWriter(
-      { households, sockets: SOCKETS, stateFile: fleetState, shape, vmUrl: vm.url },
-      log,
-    );
+    // Devices keep writing while the bench runs: each minute's readings and watermarks as it ends
+    // (BENCH_LIVE=0: not, to tell the writing's and ingest's share of the minute's end from the API's).
+    if (process.env.BENCH_LIVE !== '0')
+      stopWriting = startLiveWriter(
+        { households, sockets: SOCKETS, stateFile: fleetState, shape, vmUrl: vm.url },
+        log,
+      );
 
     // User u looks at household ⌊u·H/U⌋ through API process u mod P.
     const users = Array.from({ length: USERS }, (_x, u) => {
