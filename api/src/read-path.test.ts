@@ -87,7 +87,7 @@ after(async () => {
   await deps.store.close();
 });
 
-test('late data: every view shows a replayed hour by the household’s next device-minute, and its day is cached only once the device is complete past it', async () => {
+test('late data: every view shows a replayed hour once the device’s moved watermark is read, and its day is cached only once the device is complete past it', async () => {
   const a = await household();
   // The API's clock stands still until the test moves it: kept answers stand until their next device-minute on it.
   const t0 = Date.now();
@@ -156,8 +156,12 @@ test('late data: every view shows a replayed hour by the household’s next devi
   // What was answered before stands until the household's next device-minute (with nothing live, IDLE_RECHECK_MS)…
   const stood = await views();
   assert.deepEqual([stood.kwhH, stood.csvH, stood.chartH], [0, [], null]);
-  // …then every view shows the replayed hour.
+  // …and after it, while the device's watermark is not read again: nothing it was built from moved…
   clock = t0 + IDLE_RECHECK_MS;
+  const unchanged = await views();
+  assert.deepEqual([unchanged.kwhH, unchanged.csvH, unchanged.chartH], [0, [], null]);
+  // …then, the watermark read again (it moved with the replay), every view shows the replayed hour.
+  clock = t0 + COMPLETENESS_REUSE_MS;
   const afterReplay = await views();
   assert.equal(afterReplay.kwhH, 1);
   assert.equal(afterReplay.csvH.length, 1);

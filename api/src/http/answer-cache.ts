@@ -7,7 +7,24 @@ export interface KeptAnswer {
   readonly answer: Answer;
   readonly freshness: Freshness;
   readonly standsUntilMs: number;
+  /** What the answer was built from, as `Revalidate` says it, and when (API clock, ms). */
+  readonly builtFrom?: { readonly validator: string; readonly atMs: number };
 }
+
+/**
+ * What a household's answers are built from now, and until when that
+ * stands: a cheap look (its devices' latest stamps, its completeness) that
+ * spares rebuilding an answer nothing has changed.
+ */
+export type Revalidate = () => Promise<{ readonly validator: string; readonly untilMs: number }>;
+
+/**
+ * How long after it was built an answer may stand on by revalidation: two
+ * device-minutes (one would end right at the recheck after the next due
+ * minute). Late data from a device that states no watermark moves neither
+ * stamps nor completeness; it shows within this.
+ */
+export const REVALIDATE_FOR_MS = 120_000;
 
 /**
  * How long after it stopped standing an answer may still be sent while its
@@ -45,6 +62,12 @@ export interface ServedAnswer {
  * next step of its grid (the same `family`), waits STALE_WAIT_MS for the
  * rebuild and is otherwise sent the previous answer, marked to be
  * revalidated; the rebuild goes on and the next request gets it.
+ *
+ * Before rebuilding, an answer that knows what it was built from asks
+ * `revalidate` and stands on while that is unchanged, for up to
+ * REVALIDATE_FOR_MS after it was built: just after a device-minute is due
+ * and before it is written, a household is looked at every 2 s, and its
+ * charts and bars were rebuilt each time although nothing had changed.
  */
 export class AnswerCache {
   private readonly lru: ByteLru<KeptAnswer>;
@@ -82,9 +105,22 @@ export class AnswerCache {
     nowMs: number,
     build: () => Promise<KeptAnswer>,
     family?: string,
+    revalidate?: Revalidate,
   ): Promise<ServedAnswer> {
     const own = this.lru.get(key);
     if (own && nowMs < own.standsUntilMs) return { kept: own, stale: false };
+    const from = own?.builtFrom;
+    if (from && revalidate && nowMs < from.atMs + REVALIDATE_FOR_MS && !this.building.has(key)) {
+      const now = await revalidate();
+      if (now.validator === from.validator) {
+        const kept = {
+          ...own,
+          standsUntilMs: Math.min(now.untilMs, from.atMs + REVALIDATE_FOR_MS),
+        };
+        this.keep(key, kept, nowMs, family);
+        if (kept.standsUntilMs > nowMs) return { kept, stale: false };
+      }
+    }
     const last = own ?? (family === undefined ? undefined : this.lru.get(familyKey(family)));
     let p = this.building.get(key);
     if (!p) {

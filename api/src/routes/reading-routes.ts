@@ -14,6 +14,7 @@ import { householdPriceAt } from '../core/readings/tariff.js';
 import type { AppDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { Answer, sendAnswer } from '../http/cached-answer.js';
+import type { Revalidate } from '../http/answer-cache.js';
 import { cacheObserver, readCaches } from '../http/read-caches.js';
 import { parseRange } from '../http/time-params.js';
 import type { Device, Household } from '../store/accounts-store.js';
@@ -89,6 +90,23 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
   const { answers, completeness, latest } = readCaches(deps);
   const householdCompleteUntil = (hh: Household, devices: readonly Device[], generation: string) =>
     completeness.until(hh.id, devices, generation);
+  /**
+   * What a household's answers not final are built from: its devices'
+   * latest stamps (a new minute) and its completeness (a replayed hour
+   * moves the device's watermark) — and until when that stands.
+   */
+  const builtFrom =
+    (hh: Household, devices: readonly Device[]): Revalidate =>
+    async () => {
+      const [l, complete] = await Promise.all([
+        latest(hh.id, nowMs()),
+        householdCompleteUntil(hh, devices, deviceGeneration(devices)),
+      ]);
+      const last = new Map<string, number>();
+      for (const s of l.latest) last.set(s.device, Math.max(s.atMs ?? NaN, last.get(s.device) ?? -Infinity));
+      const stamps = [...last].sort(([a], [b]) => (a < b ? -1 : 1)).join(',');
+      return { validator: `${stamps}|${complete}`, untilMs: l.untilMs };
+    };
 
   /**
    * Sends the kept answer for `key` while it stands, else the one `build`
@@ -103,6 +121,7 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
     key: string,
     build: () => Promise<{ answer: Answer; final: boolean; untilMs?: number }>,
     family?: string,
+    revalidate?: Revalidate,
   ): Promise<void> => {
     const now = nowMs();
     // The household leads every key and family: no answer is ever served to another household.
@@ -110,6 +129,8 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
       `${household}\u0000${key}`,
       now,
       async () => {
+        // What the answer is built from, read first: readings landing during the build make it differ.
+        const from = revalidate && { ...(await revalidate()), atMs: now };
         const b = await build();
         if (b.final) return { answer: b.answer, freshness: { kind: 'final' }, standsUntilMs: Infinity };
         if (b.untilMs !== undefined)
@@ -119,9 +140,15 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
             standsUntilMs: b.untilMs,
           };
         const { untilMs } = await latest(household, now);
-        return { answer: b.answer, freshness: { kind: 'revalidate' }, standsUntilMs: untilMs };
+        return {
+          answer: b.answer,
+          freshness: { kind: 'revalidate' },
+          standsUntilMs: untilMs,
+          ...(from ? { builtFrom: { validator: from.validator, atMs: from.atMs } } : {}),
+        };
       },
       family === undefined ? undefined : `${household}\u0000${family}`,
+      revalidate,
     );
     // The previous answer while its rebuild runs: said so (RFC 9211, a negative ttl is stale), and to ask again.
     if (served.stale)
@@ -174,6 +201,7 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
         return { answer: new Answer(chart, undefined, final), final };
       },
       endsNow ? `power\u0000${state}\u0000now\u0000${grid.end - grid.start}\u0000${stepSeconds}` : undefined,
+      builtFrom(hh, devices),
     );
   });
 
@@ -227,6 +255,7 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
           return { answer, final };
         },
         family,
+        builtFrom(hh, devices),
       );
     };
   router.get('/api/v1/readings/energy', user, energyRoute('energy'));
