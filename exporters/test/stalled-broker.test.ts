@@ -60,16 +60,24 @@ async function stallingListener(stall: (s: Socket) => () => void): Promise<Stall
   return { server, port: addr.port, sockets };
 }
 
+/** A vhost of its own with the readings topology and one device user (password devpass). */
+async function deviceVhost(
+  name: string,
+): Promise<{ vhost: Awaited<ReturnType<typeof createVhost>>; user: string }> {
+  await testRabbitMQ();
+  const vhost = await createVhost(name);
+  after(() => vhost.delete());
+  await declareReadingsTopology(vhost.amqpUrl(), 'readback');
+  const user = `${uniqueName('hh').replace(/[^A-Za-z0-9_-]/g, '')}.pi1`;
+  await vhost.addUser(user, 'devpass', DEVICE_PERMS);
+  return { vhost, user };
+}
+
 test(
   'addresses that accept and never finish the handshake are given up on; the next address gets the batch',
   { timeout: 90_000 },
   async () => {
-    await testRabbitMQ();
-    const vhost = await createVhost('connect-timeout');
-    after(() => vhost.delete());
-    await declareReadingsTopology(vhost.amqpUrl(), 'readback');
-    const user = `${uniqueName('hh').replace(/[^A-Za-z0-9_-]/g, '')}.pi1`;
-    await vhost.addUser(user, 'devpass', DEVICE_PERMS);
+    const { vhost, user } = await deviceVhost('connect-timeout');
 
     // Says nothing: the socket goes idle.
     const silent = await stallingListener(() => () => undefined);
@@ -169,12 +177,7 @@ test(
   'a publish whose confirm never comes drops the connection; the batch goes out again on a new one',
   { timeout: 90_000 },
   async () => {
-    await testRabbitMQ();
-    const vhost = await createVhost('confirm-timeout');
-    after(() => vhost.delete());
-    await declareReadingsTopology(vhost.amqpUrl(), 'readback');
-    const user = `${uniqueName('hh').replace(/[^A-Za-z0-9_-]/g, '')}.pi1`;
-    await vhost.addUser(user, 'devpass', DEVICE_PERMS);
+    const { vhost, user } = await deviceVhost('confirm-timeout');
     const real = new URL(vhost.amqpUrl(user, 'devpass'));
     const proxy = await proxyTo(Number(real.port));
     after(() => proxy.server.close());
