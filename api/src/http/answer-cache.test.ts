@@ -111,48 +111,63 @@ test('a failed rebuild reaches whoever waits for it and leaves no build behind',
 
 test('an answer past its time that was built from what is still there stands on, for REVALIDATE_FOR_MS at most', async () => {
   const cache = new AnswerCache();
-  const built = (text: string, untilMs: number, validator: string, atMs: number): KeptAnswer => ({
-    ...kept(text, untilMs),
-    builtFrom: { validator, atMs },
-  });
-  const same = (untilMs: number) => () => Promise.resolve({ validator: 'pi@10:00', untilMs });
-  await cache.answer('h1\u0000chart', 0, () => Promise.resolve(built('to 10:00', 60_000, 'pi@10:00', 0)));
+  const look = (validator: string, untilMs: number) => () => Promise.resolve({ validator, untilMs });
+  // Built after a look: the cache remembers what it was built from, and when.
+  const first = await cache.answer(
+    'h1\u0000chart',
+    0,
+    () => Promise.resolve(kept('to 10:00', 60_000)),
+    undefined,
+    look('pi@10:00', 60_000),
+  );
+  assert.deepEqual(first.kept.builtFrom, { validator: 'pi@10:00', atMs: 0 });
   // Just after the next minute was due, nothing new written: not rebuilt, it stands until the recheck.
   const stood = await cache.answer(
     'h1\u0000chart',
     61_000,
     () => assert.fail('rebuilt although nothing changed'),
     undefined,
-    same(63_000),
+    look('pi@10:00', 63_000),
   );
-  assert.deepEqual(
-    [body(stood.kept), stood.stale, stood.kept.standsUntilMs],
-    ['to 10:00', false, 60_000 + 3_000],
-  );
+  assert.deepEqual([body(stood.kept), stood.stale, stood.kept.standsUntilMs], ['to 10:00', false, 63_000]);
   // Never past REVALIDATE_FOR_MS after it was built: then it is rebuilt, whatever the look says.
   const capped = await cache.answer(
     'h1\u0000chart',
     REVALIDATE_FOR_MS - 1_000,
     () => assert.fail('rebuilt'),
     undefined,
-    same(REVALIDATE_FOR_MS + 60_000),
+    look('pi@10:00', REVALIDATE_FOR_MS + 60_000),
   );
   assert.equal(capped.kept.standsUntilMs, REVALIDATE_FOR_MS);
   const rebuilt = await cache.answer(
     'h1\u0000chart',
     REVALIDATE_FOR_MS + 1,
-    () => Promise.resolve(built('to 10:01 (replayed)', 180_000, 'pi@10:00', REVALIDATE_FOR_MS + 1)),
+    () => Promise.resolve(kept('to 10:01 (replayed)', 180_000)),
     undefined,
-    same(REVALIDATE_FOR_MS + 60_000),
+    look('pi@10:00', REVALIDATE_FOR_MS + 60_000),
   );
   assert.deepEqual(body(rebuilt.kept), 'to 10:01 (replayed)');
+  assert.deepEqual(rebuilt.kept.builtFrom, { validator: 'pi@10:00', atMs: REVALIDATE_FOR_MS + 1 });
   // A new minute written: rebuilt at once.
+  let looks = 0;
   const next = await cache.answer(
     'h1\u0000chart',
     180_001,
-    () => Promise.resolve(built('to 10:02', 240_000, 'pi@10:02', 180_001)),
+    () => Promise.resolve(kept('to 10:02', 240_000)),
     undefined,
-    () => Promise.resolve({ validator: 'pi@10:02', untilMs: 240_000 }),
+    () => {
+      looks++;
+      return Promise.resolve({ validator: 'pi@10:02', untilMs: 240_000 });
+    },
   );
-  assert.deepEqual(body(next.kept), 'to 10:02');
+  assert.deepEqual([body(next.kept), looks], ['to 10:02', 1]);
+  // A final answer is never revalidated: nothing is remembered for it.
+  const final = await cache.answer(
+    'h1\u0000day',
+    0,
+    () => Promise.resolve({ ...kept('yesterday', Infinity), freshness: { kind: 'final' } }),
+    undefined,
+    look('pi@10:00', 60_000),
+  );
+  assert.equal(final.kept.builtFrom, undefined);
 });

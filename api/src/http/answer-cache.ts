@@ -7,7 +7,7 @@ export interface KeptAnswer {
   readonly answer: Answer;
   readonly freshness: Freshness;
   readonly standsUntilMs: number;
-  /** What the answer was built from, as `Revalidate` says it, and when (API clock, ms). */
+  /** What the answer was built from, as `Revalidate` said it just before, and when (API clock, ms); set by the cache. */
   readonly builtFrom?: { readonly validator: string; readonly atMs: number };
 }
 
@@ -109,41 +109,52 @@ export class AnswerCache {
   ): Promise<ServedAnswer> {
     const own = this.lru.get(key);
     if (own && nowMs < own.standsUntilMs) return { kept: own, stale: false };
-    const from = own?.builtFrom;
-    if (from && revalidate && nowMs < from.atMs + REVALIDATE_FOR_MS && !this.building.has(key)) {
-      const now = await revalidate();
-      if (now.validator === from.validator) {
-        const kept = {
-          ...own,
-          standsUntilMs: Math.min(now.untilMs, from.atMs + REVALIDATE_FOR_MS),
-        };
+    let p = this.building.get(key);
+    if (!p) {
+      // What the answer would be built from now: if `own` was built from the same, it stands on;
+      // else the build remembers it (read before the build, so readings landing meanwhile differ).
+      const look = revalidate && (await revalidate());
+      const from = own?.builtFrom;
+      if (own && from && look?.validator === from.validator && nowMs < from.atMs + REVALIDATE_FOR_MS) {
+        const kept = { ...own, standsUntilMs: Math.min(look.untilMs, from.atMs + REVALIDATE_FOR_MS) };
         this.keep(key, kept, nowMs, family);
         if (kept.standsUntilMs > nowMs) return { kept, stale: false };
       }
+      // Another request may have started it while this one looked.
+      p = this.building.get(key) ?? this.start(key, nowMs, build, family, look?.validator);
     }
     const last = own ?? (family === undefined ? undefined : this.lru.get(familyKey(family)));
-    let p = this.building.get(key);
-    if (!p) {
-      p = build().then((kept) => {
-        this.keep(key, kept, nowMs, family);
-        return kept;
-      });
-      const started = p;
-      this.building.set(key, started);
-      // Settled in any case; a failure reaches whoever awaits it, never as an unhandled rejection.
-      started.then(
-        () => this.building.delete(key),
-        () => this.building.delete(key),
-      );
-    }
     if (!last || nowMs >= last.standsUntilMs + STALE_MS) return { kept: await p, stale: false };
-    const fresh = await Promise.race([p, delay(STALE_WAIT_MS)]);
+    const fresh = await Promise.race([p, sleep(STALE_WAIT_MS, undefined)]);
     if (fresh) return { kept: fresh, stale: false };
     this.observer.lookup('stale');
     return { kept: last, stale: true };
   }
+
+  /** Builds and keeps the answer for `key`, an answer not final with what it was built from. */
+  private start(
+    key: string,
+    nowMs: number,
+    build: () => Promise<KeptAnswer>,
+    family: string | undefined,
+    validator: string | undefined,
+  ): Promise<KeptAnswer> {
+    const p = build().then((built) => {
+      const kept =
+        validator !== undefined && built.standsUntilMs !== Infinity
+          ? { ...built, builtFrom: { validator, atMs: nowMs } }
+          : built;
+      this.keep(key, kept, nowMs, family);
+      return kept;
+    });
+    this.building.set(key, p);
+    // Settled in any case; a failure reaches whoever awaits it, never as an unhandled rejection.
+    p.then(
+      () => this.building.delete(key),
+      () => this.building.delete(key),
+    );
+    return p;
+  }
 }
 
 const familyKey = (family: string): string => `\u0001${family}`;
-
-const delay = (ms: number): Promise<undefined> => sleep(ms, undefined);

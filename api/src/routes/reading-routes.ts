@@ -129,8 +129,6 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
       `${household}\u0000${key}`,
       now,
       async () => {
-        // What the answer is built from, read first: readings landing during the build make it differ.
-        const from = revalidate && { ...(await revalidate()), atMs: now };
         const b = await build();
         if (b.final) return { answer: b.answer, freshness: { kind: 'final' }, standsUntilMs: Infinity };
         if (b.untilMs !== undefined)
@@ -144,7 +142,6 @@ export function readingRoutes(router: Router, deps: AppDeps): void {
           answer: b.answer,
           freshness: { kind: 'revalidate' },
           standsUntilMs: untilMs,
-          ...(from ? { builtFrom: { validator: from.validator, atMs: from.atMs } } : {}),
         };
       },
       family === undefined ? undefined : `${household}\u0000${family}`,
