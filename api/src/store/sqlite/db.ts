@@ -79,13 +79,14 @@ export class SqliteDb {
    * is kept is frozen, since every later caller gets the same object.
    */
   memo<T>(key: string, load: () => T): T {
+    if (this.memos.size >= MAX_MEMOS) this.memos.clear();
     const now = performance.now();
     // Reading the generation is most of a kept look-up's cost: once per millisecond is enough,
     // as long as this connection's own writes make the next look-up read it again.
-    if (now - this.generationReadAt > GENERATION_REUSE_MS || this.memos.size >= MAX_MEMOS) {
+    if (now - this.generationReadAt > GENERATION_REUSE_MS) {
       const generation = this.generation.get() as number;
       this.generationReadAt = now;
-      if (generation !== this.memoGeneration || this.memos.size >= MAX_MEMOS) {
+      if (generation !== this.memoGeneration) {
         this.memos.clear();
         this.memoGeneration = generation;
       }
