@@ -2,7 +2,12 @@ import amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel, Message } from 'amqplib';
 import type { Logger } from '@energy/lib/logger';
 import { backoffMs } from '@energy/lib/backoff';
-import { amqpConnectionClosed, destroyAmqpConnection, openWithin } from '@energy/lib/amqp-attempt';
+import {
+  amqpConnectionClosed,
+  closeAmqpConnection,
+  destroyAmqpConnection,
+  openWithin,
+} from '@energy/lib/amqp-attempt';
 import { amqpSocketOptions } from '@energy/lib/amqp-tls';
 import { BrokerAddressRing } from '@energy/lib/broker-urls';
 import { sampleTraceparent, TRACEPARENT_HEADER } from '@energy/lib/trace-context';
@@ -378,14 +383,6 @@ export class AmqpPublisher {
     this.conn = undefined;
     this.channel = undefined;
     this.wake();
-    if (!conn) return;
-    // A broker that stopped answering never confirms the close: give it a few seconds, then cut.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      conn.close().catch(() => undefined),
-      new Promise<void>((r) => (timer = setTimeout(r, 5000))),
-    ]);
-    clearTimeout(timer);
-    destroyAmqpConnection(conn, 'publisher closed');
+    if (conn) await closeAmqpConnection(conn, 'publisher closed');
   }
 }

@@ -29,6 +29,25 @@ export function destroyAmqpConnection(conn: AmqpConnectionLike, why: string): vo
 }
 
 /**
+ * Closes a connection politely, but a broker that stopped answering never
+ * confirms the close: after `graceMs` the socket is cut (a close awaited
+ * for good would hold the next retry back).
+ */
+export async function closeAmqpConnection(
+  conn: AmqpConnectionLike & { close(): Promise<void> },
+  why: string,
+  graceMs = 5000,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    conn.close().catch(() => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+  ]);
+  clearTimeout(timer);
+  destroyAmqpConnection(conn, why);
+}
+
+/**
  * The connection has already closed: amqplib handles every frame of a
  * socket read before promise callbacks run, so a close that arrived right
  * behind the last answer of the open is emitted before anyone listens.

@@ -1,4 +1,4 @@
-import { amqpConnectionClosed, destroyAmqpConnection, openWithin } from '@energy/lib/amqp-attempt';
+import { amqpConnectionClosed, closeAmqpConnection, openWithin } from '@energy/lib/amqp-attempt';
 import { amqpSocketOptions } from '@energy/lib/amqp-tls';
 import {
   connect,
@@ -159,9 +159,7 @@ export class AmqpConsumer {
         this.o.metrics.connected.set(0);
         if (s) {
           s.close();
-          // A broker that stopped answering never confirms the close: a few seconds, then cut.
-          await Promise.race([s.conn.close().catch(() => undefined), sleep(5000)]);
-          destroyAmqpConnection(s.conn, 'session over');
+          await closeAmqpConnection(s.conn, 'session over');
         }
       }
       if (this.stopping) break;
